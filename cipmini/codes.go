@@ -1,0 +1,106 @@
+package cipmini
+
+import "strconv"
+
+// Code is a three-digit CIP result code, sent in a completion line ("OK 000 ...",
+// "NO 006 ..."). The values and meanings are those of the draft and PROFILE.md
+// section 4. Only OK/NO is binding for a client; the code tells why.
+type Code int
+
+// Result codes. 000 to 003 are the draft's; 004 to 007 are cipmini's profile.
+const (
+	CodeNone         Code = 0 // no additional information
+	CodeInvalid      Code = 1 // invalid command or parameters
+	CodeNotAllowed   Code = 2 // not allowed (access control); the text never says why
+	CodePartial      Code = 3 // partial: not every attendee received or was answered
+	CodeUnknownEvent Code = 4 // RSVP for a UID this server does not own
+	CodeStale        Code = 5 // SEQUENCE lower than the stored one
+	CodeTooLarge     Code = 6 // line, data block, attendee count or window too large
+	CodeTempFailure  Code = 7 // busy, shutting down, storage error: retry later
+)
+
+// String returns the code as it appears on the wire: three digits.
+func (c Code) String() string {
+	if c >= 0 && c < 1000 {
+		b := [3]byte{'0' + byte(c/100), '0' + byte(c/10%10), '0' + byte(c%10)}
+		return string(b[:])
+	}
+	return strconv.Itoa(int(c))
+}
+
+// Final reports whether a NO with this code must not be retried by a queue:
+// 001, 002, 004 and 005 are final, 007 (and an unknown code) is worth a retry.
+func (c Code) Final() bool {
+	switch c {
+	case CodeInvalid, CodeNotAllowed, CodeUnknownEvent, CodeStale, CodeTooLarge:
+		return true
+	}
+	return false
+}
+
+// Completion is the line that ends a command: "OK nnn text" or "NO nnn text".
+type Completion struct {
+	OK   bool   // OK or NO: the only binding part of the answer
+	Code Code   // result code
+	Text string // human-readable text; may be empty
+}
+
+// OK returns an OK completion with the given code and text.
+func OK(code Code, text string) Completion { return Completion{OK: true, Code: code, Text: text} }
+
+// NO returns a NO completion with the given code and text.
+func NO(code Code, text string) Completion { return Completion{OK: false, Code: code, Text: text} }
+
+// String renders the completion as its wire line, without CRLF.
+func (c Completion) String() string {
+	s := "NO "
+	if c.OK {
+		s = "OK "
+	}
+	s += c.Code.String()
+	if c.Text != "" {
+		s += " " + c.Text
+	}
+	return s
+}
+
+// InfoCode is the word after "* " in an informational line.
+type InfoCode string
+
+// Informational codes: the draft's, and DECLINED from PROFILE.md section 4.
+const (
+	InfoNotFound   InfoCode = "NOTFOUND"
+	InfoTentative  InfoCode = "TENTATIVE"
+	InfoPermDenied InfoCode = "PERMDENIED"
+	InfoRedirect   InfoCode = "REDIRECT"
+	InfoConfirmed  InfoCode = "CONFIRMED"
+	InfoDeclined   InfoCode = "DECLINED"
+)
+
+// Info is one informational line, "* CODE args". Clients ignore codes they do
+// not know, so Code is kept as sent.
+type Info struct {
+	Code InfoCode
+	Args string // e.g. "bob@b.com", or "USER old IS NOW new" for REDIRECT
+}
+
+// String renders the line without CRLF.
+func (i Info) String() string {
+	if i.Args == "" {
+		return "* " + string(i.Code)
+	}
+	return "* " + string(i.Code) + " " + i.Args
+}
+
+// UserInfo returns an informational line naming one user.
+func UserInfo(code InfoCode, user string) Info { return Info{Code: code, Args: user} }
+
+// RedirectUser returns "* REDIRECT USER old IS NOW new".
+func RedirectUser(oldID, newID string) Info {
+	return Info{Code: InfoRedirect, Args: "USER " + oldID + " IS NOW " + newID}
+}
+
+// RedirectEvent returns "* REDIRECT EVENT old IS NOW new".
+func RedirectEvent(oldID, newID string) Info {
+	return Info{Code: InfoRedirect, Args: "EVENT " + oldID + " IS NOW " + newID}
+}
