@@ -1,0 +1,261 @@
+package cipmini
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultPort is the TCP port cipmini listens on by default. IANA never
+// assigned CIP a port; 5229 is unofficial (PROFILE.md section 1).
+const DefaultPort = 5229
+
+// Defaults for the Server's limits (PROFILE.md section 2, 6.1).
+const (
+	DefaultMaxConns         = 64
+	DefaultReadTimeout      = 5 * time.Minute
+	DefaultWriteTimeout     = time.Minute
+	DefaultMaxAuthFailures  = 3
+	DefaultAuthFailureDelay = time.Second
+)
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("cipmini: server closed")
+
+// Server serves CIP sessions. Set its fields before calling Serve; they must
+// not change afterwards. Serve, Shutdown and Close are safe for concurrent use.
+type Server struct {
+	// ServerID is the server identifier sent in the greeting
+	// ("OK CIP 1.0 <ServerID>"). Required.
+	ServerID string
+	// Backend carries out SENDEVENT, RSVP and FREEBUSY. Required.
+	Backend Backend
+	// Auth checks AUTHENTICATE LOGIN. When nil every login fails.
+	Auth Authenticator
+	// Logger receives connection errors and recovered panics. Default
+	// slog.Default().
+	Logger *slog.Logger
+
+	// MaxLineLength is the longest line accepted, CRLF included. Default
+	// DefaultMaxLineLength (8192).
+	MaxLineLength int
+	// MaxDataBytes is the largest data block accepted. Default
+	// DefaultMaxDataBytes (256 KiB).
+	MaxDataBytes int
+	// MaxConns is the number of sessions served at once; one more is
+	// answered "NO 007" and closed. Default DefaultMaxConns (64).
+	MaxConns int
+	// ReadTimeout is the time a client has to send one whole line; when it
+	// passes the session is closed. Default DefaultReadTimeout (5 minutes).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the sending of one answer. Default
+	// DefaultWriteTimeout (1 minute).
+	WriteTimeout time.Duration
+	// MaxAuthFailures is the number of failed logins after which the session
+	// is closed. Default DefaultMaxAuthFailures (3).
+	MaxAuthFailures int
+	// AuthFailureDelay is the wait before a failed login is answered.
+	// Default DefaultAuthFailureDelay (1 second); negative means none.
+	AuthFailureDelay time.Duration
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	sessions  map[*session]struct{}
+	active    int
+	closing   atomic.Bool
+	done      chan struct{} // closed when the last session ends after closing
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (s *Server) maxLine() int  { return orDefault(s.MaxLineLength, DefaultMaxLineLength) }
+func (s *Server) maxData() int  { return orDefault(s.MaxDataBytes, DefaultMaxDataBytes) }
+func (s *Server) maxConns() int { return orDefault(s.MaxConns, DefaultMaxConns) }
+func (s *Server) readTimeout() time.Duration {
+	return orDefault(s.ReadTimeout, DefaultReadTimeout)
+}
+func (s *Server) writeTimeout() time.Duration {
+	return orDefault(s.WriteTimeout, DefaultWriteTimeout)
+}
+func (s *Server) maxAuthFailures() int {
+	return orDefault(s.MaxAuthFailures, DefaultMaxAuthFailures)
+}
+func (s *Server) authFailureDelay() time.Duration {
+	return orDefault(s.AuthFailureDelay, DefaultAuthFailureDelay)
+}
+
+// ListenAndServe listens on the TCP address addr and serves it. An empty addr
+// means ":5229".
+func (s *Server) ListenAndServe(addr string) error {
+	if addr == "" {
+		addr = ":5229"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l and serves each in its own goroutine until l
+// fails or the server is shut down, when it returns ErrServerClosed. Serve
+// closes l on return.
+func (s *Server) Serve(l net.Listener) error {
+	if s.ServerID == "" || s.Backend == nil {
+		return errors.New("cipmini: Server needs a ServerID and a Backend")
+	}
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = make(map[net.Listener]struct{})
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.logger().Warn("cipmini: accept", "err", err, "retry_in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.startSession(conn)
+	}
+}
+
+// startSession registers a session for conn and serves it, or turns the
+// connection away with NO 007 when the server is full or closing.
+func (s *Server) startSession(conn net.Conn) {
+	s.mu.Lock()
+	full := s.active >= s.maxConns()
+	closing := s.closing.Load()
+	var sess *session
+	if !full && !closing {
+		sess = newSession(s, conn)
+		if s.sessions == nil {
+			s.sessions = make(map[*session]struct{})
+		}
+		s.sessions[sess] = struct{}{}
+		s.active++
+	}
+	s.mu.Unlock()
+	if sess == nil {
+		text := "Too many connections, try again later"
+		if closing {
+			text = "Server shutting down"
+		}
+		go s.refuse(conn, text)
+		return
+	}
+	go sess.serve()
+}
+
+// refuse sends a NO 007 completion to a connection that is not served.
+func (s *Server) refuse(conn net.Conn, text string) {
+	conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	w := bufio.NewWriterSize(conn, 64)
+	w.WriteString(NO(CodeTempFailure, text).String() + "\r\n")
+	w.Flush()
+	conn.Close()
+}
+
+// endSession forgets a finished session.
+func (s *Server) endSession(sess *session) {
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	s.active--
+	if s.active == 0 && s.done != nil {
+		close(s.done)
+		s.done = nil
+	}
+	s.mu.Unlock()
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, answers
+// "NO 007 Server shutting down" to sessions waiting for a command and closes
+// them, and lets commands in flight finish; each of those sessions is closed
+// after its answer. It returns when every session has ended, or with ctx's
+// error when ctx ends first, after closing the remaining connections.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing.Store(true)
+	for l := range s.listeners {
+		l.Close()
+	}
+	var done chan struct{}
+	if s.active > 0 {
+		if s.done == nil {
+			s.done = make(chan struct{})
+		}
+		done = s.done
+	}
+	sessions := make([]*session, 0, len(s.sessions))
+	for sess := range s.sessions {
+		sessions = append(sessions, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range sessions {
+		sess.wake()
+	}
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once, without waiting.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closing.Store(true)
+	for l := range s.listeners {
+		l.Close()
+	}
+	for sess := range s.sessions {
+		sess.conn.Close()
+	}
+	s.mu.Unlock()
+	return nil
+}
