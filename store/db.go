@@ -1,0 +1,469 @@
+// Package store is cipmini's durable key/value layer: github.com/tidwall/buntdb
+// made safe for a Raspberry Pi's SD card.
+//
+// On top of buntdb it adds: a check of the data file before every open
+// (CheckFile), which cuts an interrupted append and refuses a corrupt file
+// instead of loading half of it; an exclusive lock on the database
+// directory; fsync of every commit before Update returns (SyncAlways, the
+// default), with errors reported instead of ignored; commits that are
+// atomic across a crash, through a commit marker written with each one; a
+// crash-safe compaction in place of buntdb's Shrink; and consistent
+// backups with a checked, atomic restore.
+//
+// Keys and values are strings. Keys are ordered bytewise. Keys that start
+// with a zero byte are reserved.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/buntdb"
+)
+
+// SyncPolicy says when committed writes reach the storage device.
+type SyncPolicy int
+
+const (
+	// SyncAlways fsyncs every commit before Update returns: a caller that
+	// answers OK afterwards never loses the write to a crash or a power
+	// cut. The default.
+	SyncAlways SyncPolicy = iota
+	// SyncEverySecond fsyncs at most one second after a commit, so a
+	// crash loses at most about a second of writes. Nothing is synced
+	// while nothing is written.
+	SyncEverySecond
+	// SyncNever leaves writes to the kernel's write-back; they are synced
+	// by Compact and Close only.
+	SyncNever
+)
+
+// String returns "always", "every-second" or "never".
+func (p SyncPolicy) String() string {
+	switch p {
+	case SyncAlways:
+		return "always"
+	case SyncEverySecond:
+		return "every-second"
+	case SyncNever:
+		return "never"
+	}
+	return fmt.Sprintf("SyncPolicy(%d)", int(p))
+}
+
+// Defaults of Options.
+const (
+	// DefaultFileName is the data file's name in the database directory.
+	DefaultFileName = "cipmini.db"
+	// DefaultCompactMinSize is the data file size below which automatic
+	// compaction never runs (1 MiB).
+	DefaultCompactMinSize = 1 << 20
+	// DefaultCompactRatio is how many times larger than its live data the
+	// data file must be for automatic compaction to run.
+	DefaultCompactRatio = 2
+)
+
+// Suffixes of the temporary files in the database directory. A crash can
+// leave them behind; Open removes them.
+const (
+	compactSuffix = ".compact"
+	restoreSuffix = ".restore"
+)
+
+// Options configure Open and Restore. The zero value (and a nil *Options)
+// selects every default.
+type Options struct {
+	// Sync says when commits are fsynced. Default SyncAlways.
+	Sync SyncPolicy
+	// Logger receives warnings (an interrupted append cut off the data
+	// file) and errors of background work. Default slog.Default().
+	Logger *slog.Logger
+	// FileName is the data file's name inside the directory, a plain name
+	// without a path separator. Default DefaultFileName ("cipmini.db").
+	FileName string
+	// CompactMinSize and CompactRatio set when compaction runs by itself:
+	// after a commit that leaves the data file larger than CompactMinSize
+	// bytes (default 1 MiB) and more than CompactRatio times (default 2,
+	// at least 2) the size of its live data, which is what a compacted
+	// file would take. A meeting room's calendar is a few hundred
+	// kilobytes, so compaction is rare and quick. It never runs while no
+	// writes happen, so an idle device does not write to its flash.
+	CompactMinSize int64
+	CompactRatio   int
+	// DisableAutoCompact turns automatic compaction off; Compact still
+	// works. Default false.
+	DisableAutoCompact bool
+}
+
+// resolveOptions applies the defaults and checks the values.
+func resolveOptions(opts *Options) (Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Sync < SyncAlways || o.Sync > SyncNever {
+		return o, fmt.Errorf("store: invalid sync policy %d", int(o.Sync))
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.FileName == "" {
+		o.FileName = DefaultFileName
+	}
+	if o.FileName == "." || o.FileName == ".." || o.FileName == LockFileName ||
+		strings.ContainsAny(o.FileName, `/\`) || strings.ContainsRune(o.FileName, 0) {
+		return o, fmt.Errorf("store: invalid file name %q", o.FileName)
+	}
+	if o.CompactMinSize < 0 {
+		return o, fmt.Errorf("store: negative CompactMinSize %d", o.CompactMinSize)
+	}
+	if o.CompactMinSize == 0 {
+		o.CompactMinSize = DefaultCompactMinSize
+	}
+	if o.CompactRatio == 0 {
+		o.CompactRatio = DefaultCompactRatio
+	}
+	if o.CompactRatio < 2 {
+		return o, fmt.Errorf("store: CompactRatio %d is below 2", o.CompactRatio)
+	}
+	return o, nil
+}
+
+// DB is an open database. Its methods are safe for concurrent use. Writes
+// (Update, Compact, CreateIndex) run one at a time; reads (View, Backup)
+// run alongside each other and alongside writes, except during the instant
+// in which a compaction swaps files. No method of a DB may be called from
+// inside the function given to Update or View: it would deadlock.
+type DB struct {
+	dir  string
+	path string
+	opts Options
+	log  *slog.Logger
+	lock *dirLock
+
+	// writeMu serializes writers: Update, Compact, CreateIndex, Close.
+	writeMu sync.Mutex
+	// swapMu guards bdb, dataFile and closed: readers hold it shared,
+	// a compaction's swap and Close hold it exclusively.
+	swapMu   sync.RWMutex
+	bdb      *buntdb.DB
+	dataFile *os.File // our descriptor of the data file, for fsync and size
+	closed   bool
+	indexes  []indexDef // re-created after a compaction; under writeMu
+
+	failed atomic.Pointer[dbFailure]
+
+	syncMu      sync.Mutex // guards syncPending and syncTimer
+	syncPending bool
+	syncTimer   *time.Timer
+
+	compactFloor int64 // no automatic compaction below this size; under writeMu
+	compactCh    chan struct{}
+	stop         chan struct{}
+	wg           sync.WaitGroup
+
+	fileSize     atomic.Int64
+	liveBytes    atomic.Int64
+	bytesWritten atomic.Int64
+	compactions  atomic.Int64
+}
+
+// Open opens the database in dir, creating dir (mode 0700) and an empty
+// data file (mode 0600) when missing. It takes the directory's lock (an
+// open DB elsewhere fails it with ErrLocked), removes temporary files a
+// crash left behind, and checks the data file with the same checker as
+// CheckFile: an interrupted append is cut off with a warning, a corrupt
+// file fails Open with a *CorruptError. A data file without commit
+// markers, written by plain buntdb, is rewritten with them by a
+// compaction. opts may be nil.
+func Open(dir string, opts *Options) (*DB, error) {
+	o, err := resolveOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{
+		dir:       dir,
+		path:      filepath.Join(dir, o.FileName),
+		opts:      o,
+		log:       o.Logger,
+		lock:      lock,
+		compactCh: make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+	}
+	if err := db.load(); err != nil {
+		if db.bdb != nil {
+			db.bdb.Close()
+			db.dataFile.Close()
+		}
+		lock.release()
+		return nil, err
+	}
+	db.wg.Add(1)
+	go db.compactLoop()
+	return db, nil
+}
+
+// load checks and opens the data file; the caller holds the lock.
+func (db *DB) load() error {
+	for _, stale := range []string{db.path + compactSuffix, db.path + restoreSuffix} {
+		if err := os.Remove(stale); err == nil {
+			db.log.Info("store: removed a temporary file left by an interrupted compaction or restore", "file", stale)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	fresh := false
+	var rep Report
+	var rawKeys int
+	if _, err := os.Lstat(db.path); errors.Is(err, os.ErrNotExist) {
+		f, err := os.OpenFile(db.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if err := syncDir(db.dir); err != nil {
+			return err
+		}
+		fresh = true
+	} else if err != nil {
+		return fmt.Errorf("store: %w", err)
+	} else {
+		rep, rawKeys, err = checkFile(db.path, true, db.log, true)
+		if err != nil {
+			return err
+		}
+		fresh = rep.Valid == 0
+	}
+	bdb, err := openBunt(db.path)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(db.path, os.O_RDWR, 0)
+	if err != nil {
+		bdb.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	db.bdb, db.dataFile = bdb, f
+	if n := buntLen(bdb); !fresh && n != rawKeys {
+		return fmt.Errorf("store: %s: buntdb loaded %d keys where the check counted %d", db.path, n, rawKeys)
+	}
+	switch {
+	case fresh:
+		// Start the file with a commit marker, so that it is marked.
+		err := bdb.Update(func(tx *buntdb.Tx) error {
+			_, _, err := tx.Set(commitKey, "1", nil)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", db.path, err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("store: fsync %s: %w", db.path, err)
+		}
+	case !rep.Marked:
+		db.log.Info("store: rewriting the data file with commit markers", "file", db.path)
+		if err := db.compactLocked(); err != nil {
+			return err
+		}
+	}
+	fi, err := db.dataFile.Stat()
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	db.fileSize.Store(fi.Size())
+	return db.measureLive()
+}
+
+// measureLive sets liveBytes to the size a compacted file would have.
+func (db *DB) measureLive() error {
+	live := setRecordSize(len(commitKey), 10)
+	err := db.bdb.View(func(tx *buntdb.Tx) error {
+		return tx.Ascend("", func(key, value string) bool {
+			if key != commitKey {
+				live += setRecordSize(len(key), len(value))
+			}
+			return true
+		})
+	})
+	db.liveBytes.Store(live)
+	return wrapBunt(err)
+}
+
+// buntLen is the number of keys in b, reserved ones included.
+func buntLen(b *buntdb.DB) int {
+	n := 0
+	b.View(func(tx *buntdb.Tx) error {
+		n, _ = tx.Len()
+		return nil
+	})
+	return n
+}
+
+// openBunt opens a data file with buntdb, configured for this package:
+// no fsync of its own (the DB fsyncs through its own descriptor and checks
+// the error, which buntdb ignores), no automatic Shrink (it is not crash
+// safe), and expired items left in place (buntdb would delete them in
+// commits without a commit marker).
+func openBunt(path string) (*buntdb.DB, error) {
+	b, err := buntdb.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	err = b.SetConfig(buntdb.Config{
+		SyncPolicy:         buntdb.Never,
+		AutoShrinkDisabled: true,
+		OnExpiredSync:      func(string, string, *buntdb.Tx) error { return nil },
+	})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// syncDir fsyncs a directory, making renames and creations in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: fsync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// fail makes err the DB's sticky failure and returns it.
+func (db *DB) fail(err error) error {
+	f := &dbFailure{cause: err}
+	if !db.failed.CompareAndSwap(nil, f) {
+		f = db.failed.Load()
+	}
+	db.log.Error("store: writes stop until the database is reopened", "file", db.path, "err", err)
+	return f
+}
+
+// writable returns why the DB takes no writes, if it does not. The caller
+// holds writeMu.
+func (db *DB) writable() error {
+	if db.closed {
+		return ErrClosed
+	}
+	if f := db.failed.Load(); f != nil {
+		return f
+	}
+	return nil
+}
+
+// scheduleSync arranges an fsync one second from now, unless one is
+// already pending.
+func (db *DB) scheduleSync() {
+	db.syncMu.Lock()
+	defer db.syncMu.Unlock()
+	if db.syncPending {
+		return
+	}
+	db.syncPending = true
+	db.syncTimer = time.AfterFunc(time.Second, db.timedSync)
+}
+
+// timedSync is the fsync that scheduleSync arranged.
+func (db *DB) timedSync() {
+	db.swapMu.RLock()
+	defer db.swapMu.RUnlock()
+	db.syncMu.Lock()
+	db.syncPending = false
+	db.syncMu.Unlock()
+	if db.closed {
+		return
+	}
+	if err := db.dataFile.Sync(); err != nil {
+		db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
+	}
+}
+
+// Stats are counters of a DB, for monitoring.
+type Stats struct {
+	// FileSize is the size of the data file in bytes.
+	FileSize int64
+	// LiveKeys is the number of keys stored.
+	LiveKeys int
+	// LiveBytes is the size the data file would have after a compaction.
+	LiveBytes int64
+	// BytesWritten counts the bytes written to the data file and to
+	// compacted files since Open: the DB's share of flash wear.
+	BytesWritten int64
+	// Compactions counts the compactions since Open.
+	Compactions int64
+}
+
+// Stats returns the DB's counters. After Close, LiveKeys is zero.
+func (db *DB) Stats() Stats {
+	s := Stats{
+		FileSize:     db.fileSize.Load(),
+		LiveBytes:    db.liveBytes.Load(),
+		BytesWritten: db.bytesWritten.Load(),
+		Compactions:  db.compactions.Load(),
+	}
+	db.View(func(tx *Tx) error {
+		s.LiveKeys, _ = tx.Len()
+		return nil
+	})
+	return s
+}
+
+// Close syncs and closes the data file and releases the directory's lock.
+// It waits for a running write or compaction to finish. It returns the
+// first error met, and ErrClosed when called again.
+func (db *DB) Close() error {
+	db.writeMu.Lock()
+	if db.closed {
+		db.writeMu.Unlock()
+		return ErrClosed
+	}
+	db.swapMu.Lock()
+	db.closed = true
+	db.syncMu.Lock()
+	if db.syncTimer != nil {
+		db.syncTimer.Stop()
+	}
+	db.syncMu.Unlock()
+	var errs []error
+	if err := db.dataFile.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("store: fsync %s: %w", db.path, err))
+	}
+	if err := db.bdb.Close(); err != nil {
+		errs = append(errs, wrapBunt(err))
+	}
+	if err := db.dataFile.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("store: %w", err))
+	}
+	db.swapMu.Unlock()
+	db.writeMu.Unlock()
+	close(db.stop)
+	db.wg.Wait()
+	if err := db.lock.release(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// eventKeyPrefix starts the key of every event record: "event:" + UID.
+const eventKeyPrefix = "event:"
+
+// PartStat values as stored (RFC 5545 PARTSTAT).
+const (
+	NeedsAction = "NEEDS-ACTION"
+	Accepted    = "ACCEPTED"
+	Declined    = "DECLINED"
+	Tentative   = "TENTATIVE"
+	Delegated   = "DELEGATED"
+)
+
+// eventRecord is one event as stored: everything about one UID in one key,
+// so that a crash can never leave an event half written. It holds the event
+// as normalized iCalendar text, the copies of the local users that hold it
+// with their answers, and, when the owner is local, the answers of the other
+// attendees as RSVPs brought them.
+type eventRecord struct {
+	UID      string `json:"uid"`
+	Sequence int    `json:"seq"`
+	// DTStamp is the event's DTSTAMP in Unix seconds, 0 when it had none.
+	DTStamp int64  `json:"dtstamp,omitempty"`
+	Owner   string `json:"owner"`
+	// Cancelled events free their time and are kept so that a late copy of
+	// an older version is recognized as stale.
+	Cancelled bool `json:"cancelled,omitempty"`
+	// ICal is the event as normalized iCalendar 2.0 text.
+	ICal string `json:"ical"`
+	// Holders maps each local user holding a copy to its PARTSTAT.
+	Holders map[string]string `json:"holders"`
+	// Answers maps remote attendees to the PARTSTAT their RSVPs carried;
+	// only for events owned here.
+	Answers map[string]string `json:"answers,omitempty"`
+	// Comments keeps the reason a resource gave with its answer.
+	Comments map[string]string `json:"comments,omitempty"`
+	// Updated is when the record last changed, Unix seconds.
+	Updated int64 `json:"updated"`
+}
+
+func eventKey(uid string) string { return eventKeyPrefix + uid }
+
+func (r *eventRecord) marshal() (string, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("store: encoding event %s: %w", r.UID, err)
+	}
+	return string(b), nil
+}
+
+func unmarshalRecord(key, val string) (*eventRecord, error) {
+	var r eventRecord
+	if err := json.Unmarshal([]byte(val), &r); err != nil {
+		return nil, fmt.Errorf("store: record %s: %w", key, err)
+	}
+	if r.Holders == nil {
+		r.Holders = map[string]string{}
+	}
+	return &r, nil
+}
+
+// status returns what the event says of a participant: the local holder's
+// answer, else the RSVP'd answer, else "".
+func (r *eventRecord) status(user string) string {
+	if s, ok := r.Holders[user]; ok {
+		return s
+	}
+	return r.Answers[user]
+}

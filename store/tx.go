@@ -1,0 +1,320 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/tidwall/buntdb"
+)
+
+// Tx is a transaction, valid only inside the function given to Update or
+// View. It wraps a *buntdb.Tx and hides the keys reserved by the package.
+// A Tx is not safe for concurrent use.
+type Tx struct {
+	btx      *buntdb.Tx
+	writable bool
+	// touched holds the keys this commit writes a record for: exactly the
+	// keys buntdb will write, so that the commit marker counts right.
+	touched   map[string]struct{}
+	liveDelta int64
+}
+
+// errPanicked rolls back the transaction of an Update whose function
+// panicked.
+var errPanicked = errors.New("store: update function panicked")
+
+// indexDef is an index to re-create after a compaction.
+type indexDef struct {
+	name, pattern string
+	less          func(a, b string) bool
+}
+
+// Update runs fn in a read-write transaction and commits it when fn
+// returns nil; when fn returns an error, nothing is written and that error
+// is returned. With SyncAlways the commit is on the storage device when
+// Update returns nil. The commit is atomic: after a crash either all of
+// its changes are in the file or none is. Updates run one at a time; fn
+// must not call Update or View.
+func (db *DB) Update(fn func(tx *Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if err := db.writable(); err != nil {
+		return err
+	}
+	tx := &Tx{writable: true}
+	var fnErr error
+	var panicked any
+	err := db.bdb.Update(func(btx *buntdb.Tx) (err error) {
+		tx.btx = btx
+		defer func() {
+			tx.btx = nil
+			// buntdb commits a transaction whose function panics; turn
+			// the panic into an error so that it rolls back instead,
+			// and raise it again once the transaction is over.
+			if r := recover(); r != nil {
+				panicked = r
+				err = errPanicked
+			}
+		}()
+		if fnErr = fn(tx); fnErr != nil {
+			return fnErr
+		}
+		if len(tx.touched) == 0 {
+			return nil
+		}
+		_, _, err = btx.Set(commitKey, strconv.Itoa(len(tx.touched)+1), nil)
+		return err
+	})
+	if panicked != nil {
+		panic(panicked)
+	}
+	if err != nil {
+		if fnErr != nil {
+			return fnErr
+		}
+		// buntdb rolled the commit back and truncated what it had
+		// written of it.
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if len(tx.touched) == 0 {
+		return nil
+	}
+	return db.afterCommit(tx.liveDelta)
+}
+
+// afterCommit accounts for a commit and syncs it as the policy says. The
+// caller holds writeMu.
+func (db *DB) afterCommit(liveDelta int64) error {
+	fi, err := db.dataFile.Stat()
+	if err != nil {
+		return db.fail(fmt.Errorf("stat %s: %w", db.path, err))
+	}
+	if grown := fi.Size() - db.fileSize.Load(); grown > 0 {
+		db.bytesWritten.Add(grown)
+	}
+	db.fileSize.Store(fi.Size())
+	db.liveBytes.Add(liveDelta)
+	switch db.opts.Sync {
+	case SyncAlways:
+		if err := db.dataFile.Sync(); err != nil {
+			return db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
+		}
+	case SyncEverySecond:
+		db.scheduleSync()
+	}
+	if db.needsCompaction() {
+		select {
+		case db.compactCh <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction and returns its error. Views run
+// alongside each other and alongside Update; fn must not call Update or
+// View.
+func (db *DB) View(fn func(tx *Tx) error) error {
+	db.swapMu.RLock()
+	defer db.swapMu.RUnlock()
+	if db.closed {
+		return ErrClosed
+	}
+	return db.bdb.View(func(btx *buntdb.Tx) error {
+		tx := &Tx{btx: btx}
+		defer func() { tx.btx = nil }()
+		return fn(tx)
+	})
+}
+
+// CreateIndex adds an index named name over the keys that match pattern
+// ('*' matches any run of bytes, '?' one byte), ordered by less applied to
+// the values; the Ascend methods iterate it by name. Indexes live in
+// memory only: create them after Open. The DB rebuilds them after a
+// compaction.
+func (db *DB) CreateIndex(name, pattern string, less func(a, b string) bool) error {
+	if name == "" || less == nil {
+		return fmt.Errorf("store: an index needs a name and a less function")
+	}
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if db.closed {
+		return ErrClosed
+	}
+	if err := db.bdb.CreateIndex(name, pattern, less); err != nil {
+		if err == buntdb.ErrIndexExists {
+			return fmt.Errorf("store: index %q already exists", name)
+		}
+		return wrapBunt(err)
+	}
+	db.indexes = append(db.indexes, indexDef{name: name, pattern: pattern, less: less})
+	return nil
+}
+
+// checkUserKey rejects keys a Tx does not store.
+func checkUserKey(key string) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty key", ErrInvalidKey)
+	}
+	if key[0] == 0 {
+		return fmt.Errorf("%w: %q starts with a zero byte", ErrInvalidKey, key)
+	}
+	if len(key) > MaxKeySize {
+		return fmt.Errorf("%w: key of %d bytes (limit %d)", ErrTooLarge, len(key), MaxKeySize)
+	}
+	return nil
+}
+
+// check says whether the Tx may be used, for a write when write is set.
+func (tx *Tx) check(write bool) error {
+	if tx.btx == nil {
+		return ErrTxClosed
+	}
+	if write && !tx.writable {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// touch notes that the commit writes a record for key.
+func (tx *Tx) touch(key string) {
+	if tx.touched == nil {
+		tx.touched = make(map[string]struct{})
+	}
+	tx.touched[key] = struct{}{}
+}
+
+// Get returns the value of key, or ErrNotFound.
+func (tx *Tx) Get(key string) (string, error) {
+	if err := tx.check(false); err != nil {
+		return "", err
+	}
+	if checkUserKey(key) != nil {
+		return "", ErrNotFound
+	}
+	v, err := tx.btx.Get(key)
+	return v, wrapBunt(err)
+}
+
+// Set stores value under key, replacing any value. The key must be
+// non-empty, at most MaxKeySize bytes and not start with a zero byte; the
+// value at most MaxValueSize bytes.
+func (tx *Tx) Set(key, value string) error {
+	if err := tx.check(true); err != nil {
+		return err
+	}
+	if err := checkUserKey(key); err != nil {
+		return err
+	}
+	if len(value) > MaxValueSize {
+		return fmt.Errorf("%w: value of %d bytes (limit %d)", ErrTooLarge, len(value), MaxValueSize)
+	}
+	prev, replaced, err := tx.btx.Set(key, value, nil)
+	if err != nil {
+		return wrapBunt(err)
+	}
+	tx.touch(key)
+	tx.liveDelta += setRecordSize(len(key), len(value))
+	if replaced {
+		tx.liveDelta -= setRecordSize(len(key), len(prev))
+	}
+	return nil
+}
+
+// Delete removes key, or returns ErrNotFound.
+func (tx *Tx) Delete(key string) error {
+	if err := tx.check(true); err != nil {
+		return err
+	}
+	if checkUserKey(key) != nil {
+		return ErrNotFound
+	}
+	// buntdb writes a del record for an item it finds, even an expired
+	// one it then reports as not found.
+	_, gerr := tx.btx.Get(key, true)
+	val, err := tx.btx.Delete(key)
+	if err != nil && err != buntdb.ErrNotFound {
+		return wrapBunt(err)
+	}
+	if gerr == nil {
+		tx.touch(key)
+	}
+	if err != nil {
+		return ErrNotFound
+	}
+	tx.liveDelta -= setRecordSize(len(key), len(val))
+	return nil
+}
+
+// Len returns the number of keys.
+func (tx *Tx) Len() (int, error) {
+	if err := tx.check(false); err != nil {
+		return 0, err
+	}
+	n, err := tx.btx.Len()
+	if err != nil {
+		return 0, wrapBunt(err)
+	}
+	if _, err := tx.btx.Get(commitKey, true); err == nil {
+		n--
+	}
+	return n, nil
+}
+
+// skipReserved wraps an iterator so that it skips the reserved keys.
+func skipReserved(fn func(key, value string) bool) func(key, value string) bool {
+	return func(key, value string) bool {
+		if key == commitKey {
+			return true
+		}
+		return fn(key, value)
+	}
+}
+
+// wrapScanErr turns a buntdb iteration error into a store error.
+func wrapScanErr(index string, err error) error {
+	if err == buntdb.ErrNotFound {
+		return fmt.Errorf("store: index %q: %w", index, ErrNotFound)
+	}
+	return wrapBunt(err)
+}
+
+// AscendKeys calls fn for each key that matches pattern ('*' matches any
+// run of bytes, '?' one byte), in key order, until fn returns false.
+// fn must not call Set or Delete.
+func (tx *Tx) AscendKeys(pattern string, fn func(key, value string) bool) error {
+	if err := tx.check(false); err != nil {
+		return err
+	}
+	return wrapScanErr("", tx.btx.AscendKeys(pattern, skipReserved(fn)))
+}
+
+// Ascend calls fn for every item in the order of index ("" for key order),
+// until fn returns false. fn must not call Set or Delete.
+func (tx *Tx) Ascend(index string, fn func(key, value string) bool) error {
+	if err := tx.check(false); err != nil {
+		return err
+	}
+	return wrapScanErr(index, tx.btx.Ascend(index, skipReserved(fn)))
+}
+
+// AscendGreaterOrEqual calls fn for the items from pivot on in the order
+// of index ("" for key order, where pivot is a key; otherwise pivot is a
+// value), until fn returns false. fn must not call Set or Delete.
+func (tx *Tx) AscendGreaterOrEqual(index, pivot string, fn func(key, value string) bool) error {
+	if err := tx.check(false); err != nil {
+		return err
+	}
+	return wrapScanErr(index, tx.btx.AscendGreaterOrEqual(index, pivot, skipReserved(fn)))
+}
+
+// AscendRange calls fn for the items in [greaterOrEqual, lessThan) in the
+// order of index ("" for key order), until fn returns false. fn must not
+// call Set or Delete.
+func (tx *Tx) AscendRange(index, greaterOrEqual, lessThan string, fn func(key, value string) bool) error {
+	if err := tx.check(false); err != nil {
+		return err
+	}
+	return wrapScanErr(index, tx.btx.AscendRange(index, greaterOrEqual, lessThan, skipReserved(fn)))
+}
