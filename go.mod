@@ -5,12 +5,12 @@ go 1.26.8
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
+	github.com/teambition/rrule-go v1.8.2
 	github.com/tidwall/buntdb v1.3.0
 	golang.org/x/crypto v0.58.0
 )
 
 require (
-	github.com/teambition/rrule-go v1.8.2 // indirect
 	github.com/tidwall/btree v1.4.2 // indirect
 	github.com/tidwall/gjson v1.14.3 // indirect
 	github.com/tidwall/grect v0.1.4 // indirect

@@ -1,0 +1,261 @@
+package caltime
+
+import (
+	"errors"
+	"slices"
+	"time"
+)
+
+// DefaultMaxInstances is the instance limit Between uses when given a
+// limit of zero or less.
+const DefaultMaxInstances = 10000
+
+// Recurrence is a recurring component: DTSTART, its length, and the RRULE,
+// RDATE, EXDATE and RECURRENCE-ID overrides that shape its recurrence set.
+// Times compare as instants, so the caller should give EXDATE, RDATE and
+// RECURRENCE-ID values in the same zone reading as DTSTART (for DATE values:
+// midnight in Start's location). A Recurrence is not modified by its
+// methods, which are safe for concurrent use.
+type Recurrence struct {
+	// Start is DTSTART in its location; rules repeat its wall-clock time
+	// in that location (for a floating time, a location the caller chose).
+	Start time.Time
+	// Duration is the length of each instance (from DTEND-DTSTART, see
+	// DurationBetween, or DURATION). A negative Duration counts as zero.
+	Duration Duration
+	// AllDay is set when DTSTART is a DATE.
+	AllDay bool
+	// RRules are the RRULE values.
+	RRules []string
+	// RDates are the RDATE values: a date-time, or a period with its own end.
+	RDates []Period
+	// ExDates are the EXDATE values.
+	ExDates []time.Time
+	// Overrides are the components with a RECURRENCE-ID, keyed by that
+	// instant in Unix seconds.
+	Overrides map[int64]Override
+}
+
+// Period is an RDATE value. A zero End means the instance lasts the
+// recurrence's Duration.
+type Period struct{ Start, End time.Time }
+
+// Override replaces the instance whose start is its RECURRENCE-ID. A zero
+// End means Start plus the recurrence's Duration. A cancelled override
+// removes the instance. An override whose RECURRENCE-ID matches no
+// instance adds one, as clients show it.
+type Override struct {
+	Start, End time.Time
+	Cancelled  bool
+}
+
+// Instance is one occurrence, in UTC. RecurrenceID is its start before any
+// override moved it.
+type Instance struct{ RecurrenceID, Start, End time.Time }
+
+var errNoStart = errors.New("caltime: recurrence without start")
+
+// Validate checks that the recurrence can be expanded: a start within the
+// years 1 to 9999 and rules that parse.
+func (r *Recurrence) Validate() error {
+	_, err := r.rules()
+	return err
+}
+
+func (r *Recurrence) rules() ([]*rule, error) {
+	if r.Start.IsZero() {
+		return nil, errNoStart
+	}
+	if y := r.Start.Year(); y < minYear || y > maxYear {
+		return nil, errors.New("caltime: recurrence start outside the years 1 to 9999")
+	}
+	out := make([]*rule, 0, len(r.RRules))
+	for _, s := range r.RRules {
+		rr, err := parseRule(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rr)
+	}
+	return out, nil
+}
+
+// Between returns the instances that overlap [from, to), sorted by start:
+// DTSTART and the RRULE and RDATE instances without the EXDATEs, with the
+// overrides applied (an override may move an instance into or out of the
+// window; a cancelled one disappears). An instance of zero length overlaps
+// when its start lies in the window. Duplicate starts count once.
+//
+// At most max instances are returned (DefaultMaxInstances when max <= 0);
+// when more overlap the window, the first max are returned together with
+// ErrTooManyInstances. A rule that needs too much work to reach the window
+// gives ErrExpansionLimit. Unbounded rules stop at the window, and rules
+// with a simple fixed interval jump to it arithmetically.
+func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
+	if max <= 0 {
+		max = DefaultMaxInstances
+	}
+	rules, err := r.rules()
+	if err != nil {
+		return nil, err
+	}
+	if !from.Before(to) {
+		return nil, nil
+	}
+	q := r.newQuery(from, to, max)
+	q.addBase(r.Start.Unix(), r.Start)
+	q.sourceDone()
+	loc := r.Start.Location()
+	span := r.Duration.maxSpan()
+	low := from.Add(-span)
+	lo := low.Unix() + minOffsetAfter(low, loc)
+	hi := to.Unix() + maxOffsetBefore(to, loc) + 1
+	work := int64(expansionWork)
+	for _, rr := range rules {
+		e := expansion{
+			r:      rr,
+			start:  civilOf(r.Start),
+			toUnix: func(cs int64) int64 { return wallToUnix(cs, loc) },
+			lo:     lo,
+			hi:     hi,
+			work:   &work,
+			emit: func(cs int64) bool {
+				u := wallToUnix(cs, loc)
+				return q.addBase(u, time.Unix(u, 0).In(loc))
+			},
+		}
+		if err := e.run(); err != nil {
+			return nil, err
+		}
+		q.sourceDone()
+	}
+	for _, p := range r.RDates {
+		if p.End.IsZero() {
+			q.addBase(p.Start.Unix(), p.Start)
+		} else {
+			q.addPeriod(p.Start.Unix(), p.Start, p.End)
+		}
+	}
+	q.sourceDone()
+	for id, o := range r.Overrides {
+		if !o.Cancelled {
+			end := o.End
+			if end.IsZero() {
+				end = r.Duration.AddTo(o.Start)
+			}
+			q.add(time.Unix(id, 0), o.Start, end)
+		}
+	}
+	return q.result()
+}
+
+// query collects the instances of one Between call.
+type query struct {
+	r        *Recurrence
+	from, to time.Time
+	max      int
+	exdates  map[int64]struct{}
+	out      []Instance
+	kept     int // instances kept from the current source
+}
+
+func (r *Recurrence) newQuery(from, to time.Time, max int) *query {
+	q := &query{r: r, from: from, to: to, max: max}
+	if len(r.ExDates) > 0 {
+		q.exdates = make(map[int64]struct{}, len(r.ExDates))
+		for _, t := range r.ExDates {
+			q.exdates[t.Unix()] = struct{}{}
+		}
+	}
+	return q
+}
+
+// addBase considers an instance of the recurrence set that starts at
+// start (Unix seconds id); it returns false once the current source gave
+// more than max instances.
+func (q *query) addBase(id int64, start time.Time) bool {
+	if q.excluded(id) {
+		return true
+	}
+	return q.add(time.Unix(id, 0), start, q.r.Duration.AddTo(start))
+}
+
+// addPeriod considers an RDATE period.
+func (q *query) addPeriod(id int64, start, end time.Time) bool {
+	if q.excluded(id) {
+		return true
+	}
+	return q.add(time.Unix(id, 0), start, end)
+}
+
+func (q *query) excluded(id int64) bool {
+	if _, ok := q.exdates[id]; ok {
+		return true
+	}
+	_, ok := q.r.Overrides[id]
+	return ok
+}
+
+func (q *query) add(id, start, end time.Time) bool {
+	if !overlaps(start, end, q.from, q.to) {
+		return true
+	}
+	q.out = append(q.out, Instance{RecurrenceID: id.UTC(), Start: start.UTC(), End: end.UTC()})
+	q.kept++
+	return q.kept <= q.max
+}
+
+// sourceDone starts counting the next source of instances.
+func (q *query) sourceDone() { q.kept = 0 }
+
+// result sorts, removes duplicate starts and applies the limit.
+func (q *query) result() ([]Instance, error) {
+	slices.SortStableFunc(q.out, func(a, b Instance) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return a.RecurrenceID.Compare(b.RecurrenceID)
+	})
+	out := slices.CompactFunc(q.out, func(a, b Instance) bool {
+		return a.RecurrenceID.Equal(b.RecurrenceID) && a.Start.Equal(b.Start)
+	})
+	if len(out) > q.max {
+		return out[:q.max:q.max], ErrTooManyInstances
+	}
+	return out, nil
+}
+
+// overlaps reports whether [start, end) overlaps [from, to); an instance of
+// zero (or negative) length overlaps when its start lies in the window.
+func overlaps(start, end, from, to time.Time) bool {
+	if !start.Before(to) {
+		return false
+	}
+	if end.After(start) {
+		return end.After(from)
+	}
+	return !start.Before(from)
+}
+
+// minOffsetAfter returns the smallest UTC offset of loc in the two days
+// from t, so that no instant from t on has a wall clock before
+// t + that offset.
+func minOffsetAfter(t time.Time, loc *time.Location) int64 {
+	u := t.Unix()
+	off := offsetAt(u, loc)
+	for _, h := range []int64{13, 26, 52} {
+		off = min(off, offsetAt(u+h*3600, loc))
+	}
+	return off
+}
+
+// maxOffsetBefore returns the largest UTC offset of loc in the two days
+// before t.
+func maxOffsetBefore(t time.Time, loc *time.Location) int64 {
+	u := t.Unix()
+	off := offsetAt(u, loc)
+	for _, h := range []int64{13, 26, 52} {
+		off = max(off, offsetAt(u-h*3600, loc))
+	}
+	return off
+}
