@@ -1,0 +1,303 @@
+package vcal
+
+import (
+	"errors"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini/caltime"
+	"github.com/emersion/go-ical"
+)
+
+var (
+	errDuplicateMaster   = errors.New("vcal: two components with this UID and no RECURRENCE-ID")
+	errDuplicateOverride = errors.New("vcal: two components with this UID and RECURRENCE-ID")
+	errMixedKinds        = errors.New("vcal: VEVENT and VTODO share this UID")
+)
+
+// Event is one scheduled event or todo: the components of one UID, that is
+// the master and its RECURRENCE-ID overrides, normalized (PROFILE.md section
+// 7). All times are UTC. The fields describe the master; when the data holds
+// only overrides (an iTIP message about one occurrence), they describe the
+// first override and RecurrenceID is set.
+//
+// An Event is not modified by this package after ParseEvents returns it; it
+// is safe for concurrent reads.
+type Event struct {
+	UID      string
+	Sequence int // SEQUENCE of the master, 0 when absent
+	// DTStamp is the DTSTAMP in UTC, or 1970-01-01T00:00:00Z when the data
+	// has none (the draft's bare lines), which is also what Encode writes.
+	DTStamp time.Time
+	Method  string // METHOD of the calendar in upper case, "" when absent
+	Kind    string // "VEVENT" or "VTODO"
+
+	// Cancelled: STATUS:CANCELLED or METHOD:CANCEL. Transparent:
+	// TRANSP:TRANSPARENT (the event does not make anyone busy). AllDay:
+	// DTSTART is a DATE. Floating: DTSTART has no zone, so Start and End were
+	// computed in Limits.Floating.
+	Cancelled, Transparent, AllDay, Floating bool
+
+	// Start and End bound the first instance. End is DTEND (DUE for a
+	// VTODO), else DTSTART plus DURATION, else one day after a DATE start,
+	// else Start. A VTODO with neither DTSTART nor DUE has both zero.
+	Start, End time.Time
+
+	Organizer Participant   // the ORGANIZER or vCalendar owner
+	Attendees []Participant // in data order, one per address
+	Summary   string        // SUMMARY (or the draft's SUBJECT) as plain text
+
+	// Recurring reports an RRULE or RDATE on the master.
+	Recurring bool
+	// RecurrenceID is the RECURRENCE-ID of the described component when the
+	// data has no master; zero otherwise.
+	RecurrenceID time.Time
+	// Overrides lists the RECURRENCE-ID components in data order.
+	Overrides []Override
+
+	// Calendar is the normalized iCalendar 2.0 form: VERSION 2.0, PRODID,
+	// METHOD, the VTIMEZONEs used, the master and the overrides. It keeps
+	// the original local times with their TZID. Offset forms
+	// ("19961231T2000-0500") and vCalendar 1.0 local times are written in
+	// UTC, except the DTSTART of a recurring component, which keeps its
+	// local time in a VTIMEZONE made for it ("UTC-0500", "vCalendar+0100")
+	// so that the rule repeats local wall-clock time.
+	Calendar *ical.Calendar
+
+	rec *caltime.Recurrence // nil without a master
+}
+
+// Override is one RECURRENCE-ID component of an event.
+type Override struct {
+	RecurrenceID time.Time // the original start of the occurrence, UTC
+	Start, End   time.Time // UTC
+	Sequence     int
+	Cancelled    bool
+	Attendees    []Participant
+}
+
+// ParseEvents parses a SENDEVENT data block into events, one per UID in
+// order of first appearance. The block may be the draft's bare property
+// lines, vCalendar 1.0 or iCalendar 2.0; lines may end in CRLF or LF.
+// Components other than VEVENT and VTODO (VJOURNAL, VFREEBUSY) are ignored;
+// a block without any event is a *MissingError for VEVENT.
+//
+// Every event must have UID, an owner (ORGANIZER, or ATTENDEE;ROLE=OWNER),
+// an attendee and, for a VEVENT, DTSTART: a missing one is a *MissingError
+// naming it. A bad value is a *PropError, malformed data a *SyntaxError, a
+// breached limit a *LimitError. lim nil means the default Limits.
+// ParseEvents is safe for concurrent use.
+func ParseEvents(data []byte, lim *Limits) ([]*Event, error) {
+	l := lim.resolved()
+	doc, err := decodeBytes(data, &l)
+	if err != nil {
+		return nil, err
+	}
+	return eventsFromDoc(doc, l)
+}
+
+func eventsFromDoc(doc *document, l Limits) ([]*Event, error) {
+	n, err := newNormalizer(doc, l)
+	if err != nil {
+		return nil, err
+	}
+	type group struct {
+		master    *compInfo
+		overrides []*compInfo
+		used      []string
+	}
+	var order []string
+	groups := make(map[string]*group)
+	for _, c := range doc.cal.Children {
+		if c.Name != ical.CompEvent && c.Name != ical.CompToDo {
+			continue
+		}
+		n.used = nil
+		ci, err := n.normComponent(c)
+		if err != nil {
+			return nil, err
+		}
+		g := groups[ci.uid]
+		if g == nil {
+			g = &group{}
+			groups[ci.uid] = g
+			order = append(order, ci.uid)
+		}
+		for _, z := range n.used {
+			g.used = appendUnique(g.used, z)
+		}
+		kind := ""
+		if g.master != nil {
+			kind = g.master.kind
+		} else if len(g.overrides) > 0 {
+			kind = g.overrides[0].kind
+		}
+		if kind != "" && kind != ci.kind {
+			return nil, propErr("UID", ci.uid, errMixedKinds)
+		}
+		if !ci.hasRecurID {
+			if g.master != nil {
+				return nil, propErr("UID", ci.uid, errDuplicateMaster)
+			}
+			g.master = ci
+			continue
+		}
+		for _, o := range g.overrides {
+			if o.recurID.Equal(ci.recurID) {
+				return nil, propErr("UID", ci.uid, errDuplicateOverride)
+			}
+		}
+		g.overrides = append(g.overrides, ci)
+	}
+	if len(order) == 0 {
+		return nil, &MissingError{Prop: "VEVENT"}
+	}
+	events := make([]*Event, 0, len(order))
+	for _, uid := range order {
+		g := groups[uid]
+		n.used = g.used
+		var comps []*ical.Component
+		if g.master != nil {
+			comps = append(comps, g.master.comp)
+		}
+		for _, o := range g.overrides {
+			comps = append(comps, o.comp)
+		}
+		e := buildEvent(n, g.master, g.overrides, n.calendar(comps))
+		if e.rec != nil {
+			if err := e.rec.Validate(); err != nil {
+				return nil, propErr("RRULE", firstValue(g.master.comp, ical.PropRecurrenceRule), err)
+			}
+		}
+		events = append(events, e)
+	}
+	return events, nil
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// buildEvent fills an Event from its components.
+func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ical.Calendar) *Event {
+	d := master
+	if d == nil {
+		d = overrides[0]
+	}
+	e := &Event{
+		UID:         d.uid,
+		Sequence:    d.seq,
+		DTStamp:     d.stamp,
+		Method:      n.method,
+		Kind:        d.kind,
+		Cancelled:   d.cancelled,
+		Transparent: d.transparent,
+		AllDay:      d.hasStart && d.start.date,
+		Floating:    d.hasStart && d.start.floating,
+		Organizer:   d.organizer,
+		Attendees:   d.attendees,
+		Summary:     d.summary,
+		Calendar:    cal,
+	}
+	if d.hasStart {
+		e.Start, e.End = d.start.utc(), d.end
+	}
+	if master == nil {
+		e.RecurrenceID = d.recurID
+	}
+	for _, o := range overrides {
+		ov := Override{RecurrenceID: o.recurID, Sequence: o.seq, Cancelled: o.cancelled, Attendees: o.attendees}
+		if o.hasStart {
+			ov.Start, ov.End = o.start.utc(), o.end
+		}
+		e.Overrides = append(e.Overrides, ov)
+	}
+	if master != nil && master.hasStart {
+		e.Recurring = len(master.rrules) > 0 || len(master.rdates) > 0
+		rec := &caltime.Recurrence{
+			Start:    master.start.local,
+			Duration: master.dur,
+			AllDay:   master.start.date,
+			RRules:   master.rrules,
+			RDates:   master.rdates,
+			ExDates:  master.exdates,
+		}
+		if len(overrides) > 0 {
+			rec.Overrides = make(map[int64]caltime.Override, len(overrides))
+			for _, o := range overrides {
+				switch {
+				case o.cancelled:
+					rec.Overrides[o.recurID.Unix()] = caltime.Override{Cancelled: true}
+				case o.hasStart:
+					rec.Overrides[o.recurID.Unix()] = caltime.Override{Start: o.start.utc(), End: o.end}
+				}
+			}
+		}
+		e.rec = rec
+	}
+	return e
+}
+
+// Instances returns the instances of the event that overlap [from, to), in
+// start order, at most max of them (max <= 0: caltime.DefaultMaxInstances).
+// RRULE, RDATE, EXDATE and RECURRENCE-ID overrides are applied; cancelled
+// overrides are left out, but a cancelled event still returns its
+// instances (check Cancelled). Without a master, the overrides themselves
+// are the instances. When more than max instances overlap the window, the
+// first max are returned with caltime.ErrTooManyInstances; a rule that needs
+// too much work gives caltime.ErrExpansionLimit. It is safe for concurrent
+// use.
+func (e *Event) Instances(from, to time.Time, max int) ([]caltime.Instance, error) {
+	if max <= 0 {
+		max = caltime.DefaultMaxInstances
+	}
+	if e.rec != nil {
+		return e.rec.Between(from, to, max)
+	}
+	var out []caltime.Instance
+	for _, o := range e.Overrides {
+		if o.Cancelled || o.Start.IsZero() {
+			continue
+		}
+		if o.Start.Before(to) && (o.End.After(from) || o.End.Equal(o.Start) && !o.Start.Before(from)) {
+			out = append(out, caltime.Instance{RecurrenceID: o.RecurrenceID, Start: o.Start, End: o.End})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	if len(out) > max {
+		return out[:max], caltime.ErrTooManyInstances
+	}
+	return out, nil
+}
+
+// Bounds returns, for indexing, the start of the first instance and an upper
+// bound of the end of the last one, in UTC, overrides included. unbounded is
+// set (and last is zero) for a recurrence without end. See
+// caltime.Recurrence.Bounds. It is safe for concurrent use.
+func (e *Event) Bounds() (first, last time.Time, unbounded bool) {
+	if e.rec != nil {
+		return e.rec.Bounds()
+	}
+	first, last = e.Start, e.End
+	for _, o := range e.Overrides {
+		if o.Cancelled || o.Start.IsZero() {
+			continue
+		}
+		if o.Start.Before(first) || first.IsZero() {
+			first = o.Start
+		}
+		if o.End.After(last) {
+			last = o.End
+		}
+	}
+	return first, last, false
+}
+
+// Encode writes the event's normalized calendar (see the package Encode).
+func (e *Event) Encode(w io.Writer) error { return Encode(w, e.Calendar) }
