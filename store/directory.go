@@ -177,7 +177,7 @@ func (d *Directory) UserID(name string) string {
 
 // AddUser adds a local user. Its ID must be in one of the server's domains.
 func (d *Directory) AddUser(u *User) error {
-	u.ID = NormalizeAddress(u.ID)
+	u.ID = d.Canonical(u.ID)
 	if !d.IsLocal(u.ID) {
 		return fmt.Errorf("store: user %s is not in this server's domains", u.ID)
 	}
@@ -200,7 +200,7 @@ func (d *Directory) AddPeer(p *Peer) error {
 
 // AddRedirect records that the user id from has moved to to.
 func (d *Directory) AddRedirect(from, to string) error {
-	from, to = NormalizeAddress(from), NormalizeAddress(to)
+	from, to = d.Canonical(from), NormalizeAddress(to)
 	if !d.IsLocal(from) {
 		return fmt.Errorf("store: redirect from %s: not in this server's domains", from)
 	}
@@ -220,20 +220,37 @@ func (d *Directory) EventRedirect(uid string) string { return d.eventRedirects[u
 // AddGroup defines a group id whose members are user ids, local or remote,
 // or other groups.
 func (d *Directory) AddGroup(id string, members []string) error {
-	id = NormalizeAddress(id)
+	id = d.Canonical(id)
 	if !d.IsLocal(id) {
 		return fmt.Errorf("store: group %s: not in this server's domains", id)
 	}
 	ms := make([]string, len(members))
 	for i, m := range members {
-		ms[i] = d.UserID(m)
+		ms[i] = d.Canonical(d.UserID(m))
 	}
 	d.groups[id] = ms
 	return nil
 }
 
-// User returns the local user with the id, or nil.
-func (d *Directory) User(id string) *User { return d.users[NormalizeAddress(id)] }
+// User returns the local user with the id, in the server's domain or an
+// alias, or nil.
+func (d *Directory) User(id string) *User { return d.users[d.Canonical(id)] }
+
+// Canonical returns a normalized user id with an alias domain replaced by
+// the server id: the key under which a local user's data is kept.
+func (d *Directory) Canonical(id string) string {
+	id = NormalizeAddress(id)
+	local, dom, ok := strings.Cut(id, "@")
+	if !ok || dom == d.ServerID {
+		return id
+	}
+	for _, a := range d.Aliases {
+		if dom == a {
+			return local + "@" + d.ServerID
+		}
+	}
+	return id
+}
 
 // Users returns every local user, sorted by id.
 func (d *Directory) Users() []*User {
@@ -249,7 +266,7 @@ func (d *Directory) Users() []*User {
 func (d *Directory) Peer(serverID string) *Peer { return d.peers[strings.ToLower(serverID)] }
 
 // Redirect returns the new id of a moved user, or "".
-func (d *Directory) Redirect(id string) string { return d.redirects[NormalizeAddress(id)] }
+func (d *Directory) Redirect(id string) string { return d.redirects[d.Canonical(id)] }
 
 // IsLocal reports whether a user id's domain is this server's id or an alias.
 func (d *Directory) IsLocal(id string) bool {
@@ -295,7 +312,7 @@ func (d *Directory) Expand(id string) (ids []string, loops bool) {
 			walk(m, depth+1)
 		}
 	}
-	walk(NormalizeAddress(id), 0)
+	walk(d.Canonical(id), 0)
 	return ids, loops
 }
 

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/cipmini/cipmini/store"
+)
+
+// dataDir reads --config and --data and returns the data directory and the
+// remaining argument.
+func dataDir(name string, args []string, stderr io.Writer) (dir string, rest []string, err error) {
+	fs := newFlags(name, stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	data := fs.String("data", "", "data `directory`, overriding the configuration")
+	if err := parseFlags(fs, args); err != nil {
+		return "", nil, err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "usage: cipmini %s [--config FILE] [--data DIR] FILE|-\n", name)
+		return "", nil, errUsage
+	}
+	if *data != "" {
+		return *data, fs.Args(), nil
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return "", nil, err
+	}
+	return cfg.DataDir, fs.Args(), nil
+}
+
+// cmdBackup writes a consistent copy of the data. With the server stopped it
+// opens the store and takes a snapshot; while a server runs (the store is
+// locked) it copies the append-only file as it stands and checks the copy,
+// which cuts an append in progress back to the last whole commit.
+func cmdBackup(args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	dir, rest, err := dataDir("backup", args, stderr)
+	if err != nil {
+		return err
+	}
+	out := stdout
+	if rest[0] != "-" {
+		f, err := os.OpenFile(rest[0], os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("cipmini: %w", err)
+		}
+		defer f.Close()
+		out = f
+		defer func() {
+			if err == nil {
+				err = f.Sync()
+			}
+		}()
+	}
+	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	db, err := store.Open(dir, &store.Options{Logger: quiet, DisableAutoCompact: true})
+	switch {
+	case err == nil:
+		defer db.Close()
+		return db.Backup(out)
+	case errors.Is(err, store.ErrLocked):
+		return copyLive(filepath.Join(dir, store.DefaultFileName), out)
+	default:
+		return err
+	}
+}
+
+// copyLive copies the data file of a running server and checks the copy.
+func copyLive(path string, out io.Writer) error {
+	tmp, err := os.MkdirTemp("", "cipmini-backup-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	src, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cipmini: %w", err)
+	}
+	defer src.Close()
+	copyPath := filepath.Join(tmp, store.DefaultFileName)
+	dst, err := os.Create(copyPath)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	if _, err := store.CheckFile(copyPath); err != nil {
+		return fmt.Errorf("cipmini: the live data file does not check: %w", err)
+	}
+	f, err := os.Open(copyPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(out, f)
+	return err
+}
+
+// cmdRestore installs a backup; the server must be stopped.
+func cmdRestore(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	dir, rest, err := dataDir("restore", args, stderr)
+	if err != nil {
+		return err
+	}
+	in := stdin
+	if rest[0] != "-" {
+		f, err := os.Open(rest[0])
+		if err != nil {
+			return fmt.Errorf("cipmini: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := store.Restore(dir, in, &store.Options{Logger: logger}); err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("%w: stop the server before restoring", err)
+		}
+		return err
+	}
+	fmt.Fprintln(stdout, "restored into", dir)
+	return nil
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/cipmini/cipmini/store"
+)
+
+// demoConfig is the configuration `cipmini serve` runs with when no file is
+// given: the server cipmini.local with a room, a projector and alice.
+//
+//go:embed demo.toml
+var demoConfig string
+
+// Config is the configuration file, TOML. Its key names are part of
+// cipmini's interface: keys are added, never renamed.
+type Config struct {
+	ServerID           string   `toml:"server_id"`
+	Aliases            []string `toml:"aliases"`
+	Listen             string   `toml:"listen"`
+	DataDir            string   `toml:"data_dir"`
+	Sync               string   `toml:"sync"` // always (default), second, never
+	AllowAnonymousRSVP bool     `toml:"allow_anonymous_rsvp"`
+	DNSResolver        string   `toml:"dns_resolver"`
+
+	Users     []UserConfig     `toml:"user"`
+	Peers     []PeerConfig     `toml:"peer"`
+	Redirects []RedirectConfig `toml:"redirect"`
+	Groups    []GroupConfig    `toml:"group"`
+}
+
+// UserConfig is one [[user]].
+type UserConfig struct {
+	Name         string `toml:"name"`
+	Password     string `toml:"password"`
+	PasswordHash string `toml:"password_hash"`
+	Kind         string `toml:"kind"`     // person (default), room, equipment
+	Invite       string `toml:"invite"`   // anyone, authenticated (default)
+	FreeBusy     string `toml:"freebusy"` // public, authenticated, private
+	Policy       string `toml:"policy"`   // resources: accept-if-free (default), accept-always, decline-always, manual
+}
+
+// PeerConfig is one [[peer]].
+type PeerConfig struct {
+	ServerID      string `toml:"server_id"`
+	Password      string `toml:"password"`
+	LoginPassword string `toml:"login_password"`
+	Address       string `toml:"address"`
+}
+
+// RedirectConfig is one [[redirect]]: a moved user, or with kind = "event"
+// an event whose UID changed.
+type RedirectConfig struct {
+	From string `toml:"from"`
+	To   string `toml:"to"`
+	Kind string `toml:"kind"` // user (default) or event
+}
+
+// GroupConfig is one [[group]].
+type GroupConfig struct {
+	Name    string   `toml:"name"`
+	Members []string `toml:"members"`
+}
+
+// loadConfig reads a configuration file; an empty path means the embedded
+// demo configuration.
+func loadConfig(path string) (*Config, error) {
+	text, name := demoConfig, "demo configuration"
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		text, name = string(b), path
+	}
+	return parseConfig(text, name)
+}
+
+// parseConfig decodes and checks a configuration. Unknown keys are errors, so
+// that a misspelt setting is not silently ignored.
+func parseConfig(text, name string) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(text, &c)
+	if err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("cipmini: %s: unknown setting %s", name, strings.Join(keys, ", "))
+	}
+	if c.ServerID == "" {
+		return nil, fmt.Errorf("cipmini: %s: server_id is required", name)
+	}
+	if c.Listen == "" {
+		c.Listen = ":5229"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "cipmini-data"
+	}
+	if _, err := c.syncPolicy(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if _, err := c.Directory(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	return &c, nil
+}
+
+// syncPolicy maps the sync setting to the store's policy.
+func (c *Config) syncPolicy() (store.SyncPolicy, error) {
+	switch c.Sync {
+	case "", "always":
+		return store.SyncAlways, nil
+	case "second":
+		return store.SyncEverySecond, nil
+	case "never":
+		return store.SyncNever, nil
+	}
+	return 0, fmt.Errorf("sync = %q: want always, second or never", c.Sync)
+}
+
+// Directory builds the store's directory of users, peers, redirects and
+// groups from the configuration.
+func (c *Config) Directory() (*store.Directory, error) {
+	d := store.NewDirectory(c.ServerID, c.Aliases...)
+	d.AllowAnonymousRSVP = c.AllowAnonymousRSVP
+	for _, uc := range c.Users {
+		u, err := uc.user(d)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.AddUser(u); err != nil {
+			return nil, err
+		}
+	}
+	for _, pc := range c.Peers {
+		if pc.ServerID == "" {
+			return nil, errors.New("[[peer]] without server_id")
+		}
+		p := &store.Peer{ServerID: pc.ServerID, LoginPassword: pc.LoginPassword, Address: pc.Address}
+		if pc.Password != "" {
+			p.Password = secret(pc.Password)
+		}
+		if err := d.AddPeer(p); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range c.Redirects {
+		if r.From == "" || r.To == "" {
+			return nil, errors.New("[[redirect]] needs from and to")
+		}
+		switch r.Kind {
+		case "", "user":
+			if err := d.AddRedirect(d.UserID(r.From), d.UserID(r.To)); err != nil {
+				return nil, err
+			}
+		case "event":
+			d.AddEventRedirect(r.From, r.To)
+		default:
+			return nil, fmt.Errorf("[[redirect]] kind = %q: want user or event", r.Kind)
+		}
+	}
+	for _, g := range c.Groups {
+		if err := d.AddGroup(d.UserID(g.Name), g.Members); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// secret takes a password setting: a bcrypt hash is kept as one, anything
+// else is a plain password.
+func secret(s string) *store.Secret {
+	if strings.HasPrefix(s, "$2") {
+		if sec, err := store.BcryptSecret(s); err == nil {
+			return sec
+		}
+	}
+	return store.PlainSecret(s)
+}
+
+func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
+	if uc.Name == "" {
+		return nil, errors.New("[[user]] without name")
+	}
+	u := &store.User{ID: d.UserID(uc.Name)}
+	switch uc.Kind {
+	case "", "person":
+		u.Kind = store.Person
+	case "room":
+		u.Kind = store.Room
+	case "equipment":
+		u.Kind = store.Equipment
+	default:
+		return nil, fmt.Errorf("user %s: kind = %q: want person, room or equipment", uc.Name, uc.Kind)
+	}
+	switch {
+	case uc.PasswordHash != "" && uc.Password != "":
+		return nil, fmt.Errorf("user %s: give password or password_hash, not both", uc.Name)
+	case uc.PasswordHash != "":
+		sec, err := store.BcryptSecret(uc.PasswordHash)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: password_hash: %w", uc.Name, err)
+		}
+		u.Password = sec
+	case uc.Password != "":
+		u.Password = store.PlainSecret(uc.Password)
+	}
+	switch uc.Invite {
+	case "", "authenticated":
+		u.Invite = store.InviteAuthenticated
+	case "anyone":
+		u.Invite = store.InviteAnyone
+	default:
+		return nil, fmt.Errorf("user %s: invite = %q: want anyone or authenticated", uc.Name, uc.Invite)
+	}
+	switch uc.FreeBusy {
+	case "":
+		// Rooms and equipment are public by default, people authenticated.
+		u.FreeBusy = store.FreeBusyAuthenticated
+		if u.Kind.Resource() {
+			u.FreeBusy = store.FreeBusyPublic
+		}
+	case "public":
+		u.FreeBusy = store.FreeBusyPublic
+	case "authenticated":
+		u.FreeBusy = store.FreeBusyAuthenticated
+	case "private":
+		u.FreeBusy = store.FreeBusyPrivate
+	default:
+		return nil, fmt.Errorf("user %s: freebusy = %q: want public, authenticated or private", uc.Name, uc.FreeBusy)
+	}
+	if uc.Policy != "" {
+		if !u.Kind.Resource() {
+			return nil, fmt.Errorf("user %s: policy applies to rooms and equipment only", uc.Name)
+		}
+		p, err := store.ParsePolicy(uc.Policy)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", uc.Name, err)
+		}
+		u.Policy = p
+	}
+	return u, nil
+}

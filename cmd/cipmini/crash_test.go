@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// booking is an invitation for the demo's room-1, one hour on day i of 2027.
+func booking(i int) string {
+	day := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+	return fmt.Sprintf("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"+
+		"UID:crash-%d@x.test\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:%s\r\nDTEND:%s\r\n"+
+		"ORGANIZER:mailto:tom@x.test\r\nATTENDEE:mailto:room-1@cipmini.local\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		i, day.Format(icalUTC), day.Add(time.Hour).Format(icalUTC))
+}
+
+// roomBusy asks the daemon for room-1's busy periods in 2027 and returns
+// the set of period starts.
+func roomBusy(t *testing.T, d *daemon) map[string]bool {
+	t.Helper()
+	c := d.client(t)
+	r, err := c.FreeBusy(context.Background(), []byte("ATTENDEE: room-1@cipmini.local\r\nDTSTART: 20270101T000000Z\r\nDTEND: 20271231T000000Z\r\n"))
+	if err != nil || !r.Completion.OK {
+		t.Fatalf("FREEBUSY: %v %+v", err, r)
+	}
+	got := map[string]bool{}
+	for _, l := range strings.Split(string(r.Data), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "FREEBUSY;FBTYPE=BUSY:"); ok {
+			start, _, _ := strings.Cut(v, "/")
+			got[start] = true
+		}
+	}
+	return got
+}
+
+// Kill -9 right after an OK, at every point of a stream of SENDEVENTs:
+// every acknowledged booking is there after a restart.
+func TestCrashKeepsAcknowledgedBookings(t *testing.T) {
+	data := t.TempDir()
+	acked := map[int]bool{}
+	next := 0
+	for round := 0; round < 8; round++ {
+		d, err := launchDaemon("", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := d.client(t)
+		// A burst of bookings; the process is killed right after the OK of
+		// the first, the second, ... the eighth, one round each.
+		stopAfter := 1 + round
+		for k := 0; k < stopAfter; k++ {
+			r, err := c.SendEvent(context.Background(), []byte(booking(next)))
+			if err != nil || !r.Completion.OK {
+				d.kill()
+				t.Fatalf("booking %d: %v %+v\n%s", next, err, r, d.log)
+			}
+			acked[next] = true
+			next++
+		}
+		// Another booking is on its way, unacknowledged, when the process
+		// dies: it may or may not be kept.
+		raw, err := net.Dial("tcp", d.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(raw, "SENDEVENT +\r\n%s.\r\n", booking(next))
+		d.kill()
+		raw.Close()
+		next++
+
+		d, err = launchDaemon("", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := roomBusy(t, d)
+		for i := range acked {
+			start := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(icalUTC)
+			if !got[start] {
+				t.Fatalf("round %d: acknowledged booking %d lost after kill -9", round, i)
+			}
+		}
+		d.kill()
+	}
+}
+
+// A second server on the same data directory refuses to start.
+func TestSecondServeRefused(t *testing.T) {
+	data := t.TempDir()
+	startDaemon(t, "", data)
+	out, err := runCmd(t, "", "serve", "--listen", "127.0.0.1:0", "--data", data)
+	if err == nil || !strings.Contains(out, "is in use by another process") {
+		t.Fatalf("second serve: %v\n%s", err, out)
+	}
+}
+
+// The outcomes of damaged data files at start: a torn tail is cut back with
+// a log line; corruption, an impossible length and an all-zero file stop the
+// start with an error naming the file and the offset.
+func TestDamagedDataFile(t *testing.T) {
+	data := t.TempDir()
+	d := startDaemon(t, "", data)
+	c := d.client(t)
+	for i := 0; i < 3; i++ {
+		if r, err := c.SendEvent(context.Background(), []byte(booking(i))); err != nil || !r.Completion.OK {
+			t.Fatal(err, r)
+		}
+	}
+	d.stop(t)
+	good, err := os.ReadFile(filepath.Join(data, "cipmini.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	run := func(name string, content []byte) (string, error) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "cipmini.db"), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d, err := launchDaemon("", dir)
+		if err != nil {
+			return err.Error(), err
+		}
+		got := roomBusy(t, d)
+		d.stop(t)
+		return fmt.Sprintf("%d bookings\n%s", len(got), d.log), nil
+	}
+
+	out, err := run("torn", good[:len(good)-7])
+	if err != nil || !strings.HasPrefix(out, "2 bookings") || !strings.Contains(out, "truncated") && !strings.Contains(out, "dropped") {
+		t.Fatalf("torn tail: %v\n%s", err, out)
+	}
+	path := "cipmini.db: corrupt record at offset "
+	// A length header of a record in the middle loses its '$'.
+	flipped := append([]byte(nil), good...)
+	mid := len(good)/3 + bytes.Index(good[len(good)/3:], []byte("\r\n$")) + 2
+	flipped[mid] = '#'
+	if out, err := run("flipped", flipped); err == nil || !strings.Contains(out, path) {
+		t.Fatalf("corrupt record: %v\n%s", err, out)
+	}
+	huge := append(append([]byte(nil), good...), "*3\r\n$3\r\nset\r\n$99999999999999\r\nkey\r\n"...)
+	huge = append(huge, good...)
+	if out, err := run("huge", huge); err == nil || !strings.Contains(out, path) {
+		t.Fatalf("impossible length: %v\n%s", err, out)
+	}
+	if out, err := run("zeros", make([]byte, 4096)); err == nil || !strings.Contains(out, path+"0") {
+		t.Fatalf("all-zero file: %v\n%s", err, out)
+	}
+}

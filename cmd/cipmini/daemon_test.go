@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+)
+
+// binary is the cipmini command built once for the tests that run it as a
+// real process.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cipmini-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "cipmini")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building cipmini:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// daemon is a running `cipmini serve`.
+type daemon struct {
+	cmd  *exec.Cmd
+	addr string
+	log  *syncLog
+	done chan struct{}
+}
+
+// syncLog collects a process's standard error.
+type syncLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+var listenRE = regexp.MustCompile(`msg="cipmini: serving".* listen=(\S+)`)
+
+// startDaemon runs `cipmini serve` with a configuration file (empty: the
+// demo) and a data directory on a free loopback port, and waits until it
+// serves. The process is stopped when the test ends.
+func startDaemon(t *testing.T, config, dataDir string, extra ...string) *daemon {
+	t.Helper()
+	d, err := launchDaemon(config, dataDir, extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.stop(t) })
+	return d
+}
+
+func launchDaemon(config, dataDir string, extra ...string) (*daemon, error) {
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir}
+	if config != "" {
+		args = append(args, "--config", config)
+	}
+	args = append(args, extra...)
+	cmd := exec.Command(binary, args...)
+	pr, pw := io.Pipe()
+	d := &daemon{cmd: cmd, log: &syncLog{}, done: make(chan struct{})}
+	cmd.Stderr = pw
+	cmd.Stdout = d.log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			d.log.Write([]byte(line + "\n"))
+			if m := listenRE.FindStringSubmatch(line); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	go func() {
+		cmd.Wait()
+		pw.Close()
+		close(d.done)
+	}()
+	select {
+	case d.addr = <-found:
+		return d, nil
+	case <-d.done:
+		return nil, fmt.Errorf("cipmini serve exited before serving:\n%s", d.log)
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-d.done
+		return nil, fmt.Errorf("cipmini serve did not start within 60 s:\n%s", d.log)
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (d *daemon) stop(t *testing.T) {
+	select {
+	case <-d.done:
+		return
+	default:
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+		if !d.cmd.ProcessState.Success() {
+			t.Errorf("cipmini serve exited with %v after SIGTERM:\n%s", d.cmd.ProcessState, d.log)
+		}
+	case <-time.After(30 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.done
+		t.Errorf("cipmini serve did not stop within 30 s of SIGTERM")
+	}
+}
+
+// kill sends SIGKILL and waits for the process to end.
+func (d *daemon) kill() {
+	d.cmd.Process.Kill()
+	<-d.done
+}
+
+// client dials the daemon.
+func (d *daemon) client(t *testing.T) *cipmini.Client {
+	t.Helper()
+	c, err := dialBench(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dialBench dials the daemon with a 30 s command timeout.
+func dialBench(d *daemon) (*cipmini.Client, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := cipmini.Dial(ctx, d.addr)
+	if err != nil {
+		return nil, err
+	}
+	c.Timeout = 30 * time.Second
+	return c, nil
+}
+
+// runCmd runs the binary with arguments and returns its output and error.
+func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("cipmini %s did not end within 60 s", strings.Join(args, " "))
+	}
+	return "", nil
+}
+
+// dialer returns a dial function for transcripts, mapping each connection
+// label's first word to a daemon.
+func dialer(daemons map[string]*daemon) func(label string) (net.Conn, error) {
+	return func(label string) (net.Conn, error) {
+		name, _, _ := strings.Cut(label, " ")
+		d := daemons[name]
+		if d == nil {
+			return nil, fmt.Errorf("no server %q", name)
+		}
+		return net.DialTimeout("tcp", d.addr, 10*time.Second)
+	}
+}

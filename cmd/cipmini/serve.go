@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// errUsage reports a usage error already printed by the flag package.
+var errUsage = errors.New("usage")
+
+// shutdownGrace is how long SIGTERM waits for commands in flight.
+const shutdownGrace = 20 * time.Second
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("cipmini "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return errUsage
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	listen := fs.String("listen", "", "listen `address` (host:port), overriding the configuration")
+	dataDir := fs.String("data", "", "data `directory`, overriding the configuration")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("cipmini: --log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	if *configPath == "" {
+		logger.Info("cipmini: no --config given: running the demo configuration", "server_id", cfg.ServerID)
+	}
+	dir, err := cfg.Directory()
+	if err != nil {
+		return err
+	}
+	sync, _ := cfg.syncPolicy()
+	db, err := store.Open(cfg.DataDir, &store.Options{Sync: sync, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sched, err := store.NewScheduler(db, dir, logger)
+	if err != nil {
+		return err
+	}
+	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: sched, Auth: dir, Logger: logger}
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("cipmini: %w", err)
+	}
+	logger.Warn("cipmini: no TLS configured: AUTHENTICATE LOGIN passwords cross the network in the clear")
+	logger.Info("cipmini: serving", "server_id", cfg.ServerID, "listen", l.Addr().String(),
+		"data_dir", cfg.DataDir, "sync", sync.String(), "version", versionString())
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("cipmini: %w", err)
+	case sig := <-sigs:
+		logger.Info("cipmini: shutting down", "signal", sig.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Warn("cipmini: shutdown", "err", err)
+	}
+	<-served
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("cipmini: closing the store: %w", err)
+	}
+	logger.Info("cipmini: stopped")
+	return nil
+}
+
+func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("check", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	dir, err := cfg.Directory()
+	if err != nil {
+		return err
+	}
+	users := dir.Users()
+	fmt.Fprintf(stdout, "server %s: %d users, %d peers, %d redirects, %d groups; listen %s, data %s\n",
+		cfg.ServerID, len(users), len(cfg.Peers), len(cfg.Redirects), len(cfg.Groups), cfg.Listen, cfg.DataDir)
+	for _, uc := range cfg.Users {
+		if uc.Password != "" {
+			fmt.Fprintf(stdout, "warning: user %s has a plain password: use password_hash (cipmini passwd)\n", uc.Name)
+		}
+	}
+	for _, pc := range cfg.Peers {
+		if pc.Password != "" && !strings.HasPrefix(pc.Password, "$2") {
+			fmt.Fprintf(stdout, "warning: peer %s has a plain password: use a bcrypt hash (cipmini passwd)\n", pc.ServerID)
+		}
+	}
+	fmt.Fprintln(stdout, "configuration OK")
+	return nil
+}
+
+func cmdPasswd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("passwd", stderr)
+	cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt `cost`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 1024)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("cipmini: reading the password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return errors.New("cipmini: empty password (give it on standard input)")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(pw), *cost)
+	if err != nil {
+		return fmt.Errorf("cipmini: %w", err)
+	}
+	fmt.Fprintln(stdout, string(hash))
+	return nil
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/emersion/go-ical"
+)
+
+// ProdID is the PRODID of the calendars cipmini writes.
+const ProdID = "-//cipmini//cipmini 1.0//EN"
+
+// FreeBusy answers a free/busy request (PROFILE.md 6.4): one VCALENDAR with
+// a VFREEBUSY per user the client may see, then "* NOTFOUND", "* REDIRECT
+// USER" or "* PERMDENIED" for the others.
+func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
+	fr, err := vcal.ParseFreeBusyRequest(req.Data, nil)
+	if errors.Is(err, vcal.ErrWindowTooLarge) {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Free/busy window over 366 days")}
+	}
+	if err != nil {
+		return parseError(err)
+	}
+	if fr.End.Sub(fr.Start) > MaxFreeBusyWindow {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Free/busy window over 366 days")}
+	}
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, ProdID)
+	cal.Props.SetText(ical.PropMethod, "REPLY")
+	var info []cipmini.Info
+	stamp := s.Now().UTC().Truncate(time.Second)
+	for _, user := range fr.Users {
+		switch {
+		case !s.dir.IsLocal(user):
+			info = append(info, cipmini.UserInfo(cipmini.InfoNotFound, user))
+			continue
+		case s.dir.Redirect(user) != "":
+			info = append(info, cipmini.RedirectUser(user, s.dir.Redirect(user)))
+			continue
+		}
+		u := s.dir.User(user)
+		if u == nil {
+			info = append(info, cipmini.UserInfo(cipmini.InfoNotFound, user))
+			continue
+		}
+		if !mayReadFreeBusy(req.Identity, u) {
+			info = append(info, cipmini.UserInfo(cipmini.InfoPermDenied, user))
+			continue
+		}
+		ps, err := s.index.busy(u.ID, fr.Start, fr.End, "")
+		if err != nil {
+			return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Too many occurrences in the window")}
+		}
+		cal.Children = append(cal.Children, vfreebusy(u.ID, fr.Start, fr.End, stamp, ps))
+	}
+	if len(cal.Children) == 0 {
+		return &cipmini.Reply{Info: info, Completion: cipmini.NO(cipmini.CodeNone, "No free/busy information for these users")}
+	}
+	var buf bytes.Buffer
+	if err := vcal.Encode(&buf, cal); err != nil {
+		return tempFailure(s.log, "encoding free/busy", err)
+	}
+	code := cipmini.CodeNone
+	if len(info) > 0 {
+		code = cipmini.CodePartial
+	}
+	return &cipmini.Reply{Data: buf.Bytes(), Info: info, Completion: cipmini.OK(code, "Free/busy follows")}
+}
+
+// mayReadFreeBusy applies a user's freebusy setting (PROFILE.md 9).
+func mayReadFreeBusy(id cipmini.Identity, u *User) bool {
+	switch u.FreeBusy {
+	case FreeBusyPublic:
+		return true
+	case FreeBusyAuthenticated:
+		return authenticated(id)
+	}
+	return id.Kind == cipmini.User && id.Name == u.ID
+}
+
+// vfreebusy builds one user's VFREEBUSY: busy periods clipped to the window,
+// merged within each FBTYPE, in UTC.
+func vfreebusy(user string, from, to, stamp time.Time, ps []period) *ical.Component {
+	c := ical.NewComponent(ical.CompFreeBusy)
+	c.Props.SetText(ical.PropUID, "freebusy-"+user+"-"+from.UTC().Format(utcLayout))
+	c.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
+	attendee := ical.NewProp(ical.PropAttendee)
+	attendee.Value = "mailto:" + user
+	c.Props.Add(attendee)
+	c.Props.SetDateTime(ical.PropDateTimeStart, from.UTC())
+	c.Props.SetDateTime(ical.PropDateTimeEnd, to.UTC())
+	var busy, tentative []period
+	for _, p := range ps {
+		if p.Start.Before(from) {
+			p.Start = from
+		}
+		if p.End.After(to) {
+			p.End = to
+		}
+		if !p.End.After(p.Start) {
+			continue
+		}
+		if p.Tentative {
+			tentative = append(tentative, p)
+		} else {
+			busy = append(busy, p)
+		}
+	}
+	add := func(fbtype string, ps []period) {
+		for _, p := range mergePeriods(ps) {
+			prop := ical.NewProp(ical.PropFreeBusy)
+			prop.Params.Set(ical.ParamFreeBusyType, fbtype)
+			prop.Value = p.Start.UTC().Format(utcLayout) + "/" + p.End.UTC().Format(utcLayout)
+			c.Props.Add(prop)
+		}
+	}
+	add("BUSY", busy)
+	add("BUSY-TENTATIVE", tentative)
+	return c
+}
+
+const utcLayout = "20060102T150405Z"

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+)
+
+// Defaults of the Scheduler.
+const (
+	// DefaultMaxInstances bounds the instances of recurring events expanded
+	// for one free/busy answer or one conflict check.
+	DefaultMaxInstances = 10000
+	// DefaultConflictHorizon is how far ahead a resource judges an
+	// invitation's instances; later ones are not checked for conflicts.
+	DefaultConflictHorizon = 366 * 24 * time.Hour
+	// MaxFreeBusyWindow is the longest FREEBUSY window (PROFILE.md 6.4).
+	MaxFreeBusyWindow = 366 * 24 * time.Hour
+)
+
+// Scheduler carries out SENDEVENT, RSVP and FREEBUSY over a DB, with the
+// users, peers and rules of a Directory (PROFILE.md sections 6 to 9 and 11).
+// It implements cipmini.Backend and is safe for concurrent use: changes are
+// serialized, so that a resource's decision and its booking are one atomic
+// step, and free/busy answers read an in-memory index.
+type Scheduler struct {
+	db    *DB
+	dir   *Directory
+	log   *slog.Logger
+	index *busyIndex
+	// Now returns the current time; tests may replace it before use.
+	Now func() time.Time
+
+	mu sync.Mutex // serializes every change to the event records
+}
+
+var _ cipmini.Backend = (*Scheduler)(nil)
+
+// NewScheduler returns a Scheduler over db, reading every stored event once
+// to build its free/busy index. A nil logger means slog.Default().
+func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Scheduler{db: db, dir: dir, log: log, index: newBusyIndex(), Now: time.Now}
+	// An unreadable record stops the start rather than vanish from the
+	// calendar: the file's framing checked out, so its content was damaged.
+	var recs []*eventRecord
+	var bad error
+	err := db.View(func(tx *Tx) error {
+		return tx.AscendKeys(eventKeyPrefix+"*", func(key, val string) bool {
+			r, err := unmarshalRecord(key, val)
+			if err != nil {
+				bad = err
+				return false
+			}
+			recs = append(recs, r)
+			return true
+		})
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w (restore a backup)", err)
+	}
+	for _, r := range recs {
+		ev, err := parseStored(r)
+		if err != nil {
+			return nil, fmt.Errorf("store: stored event %s is unreadable: %w (restore a backup)", r.UID, err)
+		}
+		s.reindex(r, ev)
+	}
+	log.Info("store: events loaded", "events", len(recs))
+	return s, nil
+}
+
+// parseStored parses the iCalendar text of a record.
+func parseStored(r *eventRecord) (*vcal.Event, error) {
+	evs, err := vcal.ParseEvents([]byte(r.ICal), storedLimits)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range evs {
+		if ev.UID == r.UID {
+			return ev, nil
+		}
+	}
+	return nil, fmt.Errorf("store: stored text of %s holds no such UID", r.UID)
+}
+
+// storedLimits are the parser's limits for text this server wrote itself:
+// the defaults, with room for anything it accepted on the wire.
+var storedLimits = &vcal.Limits{MaxBytes: 4 << 20}
+
+// load returns the record for uid, or nil.
+func (s *Scheduler) load(uid string) (*eventRecord, error) {
+	var rec *eventRecord
+	err := s.db.View(func(tx *Tx) error {
+		val, err := tx.Get(eventKey(uid))
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rec, err = unmarshalRecord(eventKey(uid), val)
+		return err
+	})
+	return rec, err
+}
+
+// save writes a record; it is on disk when save returns (as the DB's sync
+// policy says).
+func (s *Scheduler) save(r *eventRecord) error {
+	r.Updated = s.Now().Unix()
+	val, err := r.marshal()
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *Tx) error { return tx.Set(eventKey(r.UID), val) })
+}
+
+// reindex brings the free/busy index up to date with a record.
+func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) {
+	if r.Cancelled || ev.Transparent || ev.Kind != "VEVENT" {
+		s.index.remove(r.UID)
+		return
+	}
+	var entries []indexEntry
+	for user, st := range r.Holders {
+		if st == Declined || st == Delegated {
+			continue
+		}
+		entries = append(entries, indexEntry{user: user, tentative: st != Accepted})
+	}
+	if !ev.Recurring && len(ev.Overrides) == 0 {
+		s.index.put(r.UID, entries, []period{{Start: ev.Start, End: ev.End}}, nil)
+		return
+	}
+	first, last, unbounded := ev.Bounds()
+	rec := &recurringEntry{first: first.Unix(), last: last.Unix(), unbounded: unbounded,
+		expand: func(from, to time.Time) ([]period, error) {
+			ins, err := ev.Instances(from, to, DefaultMaxInstances)
+			if err != nil {
+				return nil, err
+			}
+			ps := make([]period, len(ins))
+			for i, in := range ins {
+				ps[i] = period{Start: in.Start, End: in.End}
+			}
+			return ps, nil
+		}}
+	s.index.put(r.UID, entries, nil, rec)
+}
+
+// parseError maps an event data error to its completion: limits are 006,
+// everything else 001 with the parser's words.
+func parseError(err error) *cipmini.Reply {
+	var le *vcal.LimitError
+	if errors.As(err, &le) || errors.Is(err, vcal.ErrDataTooLarge) {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, trimPrefix(err))}
+	}
+	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, trimPrefix(err))}
+}
+
+// trimPrefix drops the "vcal: " of an error for the wire.
+func trimPrefix(err error) string {
+	return strings.TrimPrefix(err.Error(), "vcal: ")
+}
+
+func tempFailure(log *slog.Logger, what string, err error) *cipmini.Reply {
+	log.Error("store: "+what, "err", err)
+	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTempFailure, "Storage error, try again later")}
+}
+
+// authenticated reports whether a session logged in at all.
+func authenticated(id cipmini.Identity) bool { return id.Kind != cipmini.Anonymous }
+
+// domainOf returns the part of a user id after the "@".
+func domainOf(id string) string {
+	_, d, _ := strings.Cut(id, "@")
+	return d
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+)
+
+// benchEnv is a schedEnv for benchmarks.
+func benchEnv(b *testing.B, sync SyncPolicy) *schedEnv {
+	e := &schedEnv{dir: testDirectoryB(b), data: b.TempDir()}
+	db, err := Open(e.data, &Options{Logger: quietLog, Sync: sync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sched, err := NewScheduler(db, e.dir, quietLog)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sched.Now = func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
+	e.db, e.sched = db, sched
+	b.Cleanup(func() { db.Close() })
+	return e
+}
+
+func testDirectoryB(b *testing.B) *Directory {
+	d := NewDirectory("rooms.test")
+	for _, u := range []*User{
+		{ID: "room-1@rooms.test", Kind: Room, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
+		{ID: "carol@rooms.test", Kind: Person, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
+	} {
+		if err := d.AddUser(u); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return d
+}
+
+// slot returns the i-th one-hour booking slot from 2027-01-01, 12 a day.
+func slot(i int) (string, string) {
+	start := time.Date(2027, 1, 1, 7, 0, 0, 0, time.UTC).AddDate(0, 0, i/12).Add(time.Duration(i%12) * time.Hour)
+	return start.Format(utcLayout), start.Add(time.Hour).Format(utcLayout)
+}
+
+// fill books n slots of room-1 directly through the Scheduler.
+func (e *schedEnv) fill(b *testing.B, n int) {
+	for i := 0; i < n; i++ {
+		s, en := slot(i)
+		ev := event(fmt.Sprintf("fill-%d@x.test", i), 0, stamp1, s, en, "tom@x.test", "room-1@rooms.test")
+		r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)})
+		if !r.Completion.OK || r.Info[0].Code != cipmini.InfoConfirmed {
+			b.Fatalf("fill %d: %+v", i, r)
+		}
+	}
+}
+
+// serve puts the Scheduler behind a Server on loopback.
+func (e *schedEnv) serve(b *testing.B) string {
+	srv := &cipmini.Server{ServerID: "rooms.test", Backend: e.sched, Auth: e.dir, Logger: quietLog, MaxConns: 100}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve(l)
+	b.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
+}
+
+// BenchmarkSendEvent16Clients measures SENDEVENT throughput over loopback
+// with 16 clients booking room-1 at distinct times, each answer sent after
+// the booking is on disk (sync always) or after it is written (sync every
+// second).
+func BenchmarkSendEvent16Clients(b *testing.B) {
+	for _, sp := range []SyncPolicy{SyncAlways, SyncEverySecond} {
+		b.Run("sync="+sp.String(), func(b *testing.B) {
+			e := benchEnv(b, sp)
+			addr := e.serve(b)
+			var n atomic.Int64
+			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				c, err := cipmini.Dial(context.Background(), addr)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer c.Close()
+				for pb.Next() {
+					i := int(n.Add(1))
+					s, en := slot(i)
+					ev := event(fmt.Sprintf("p-%d@x.test", i), 0, stamp1, s, en, "tom@x.test", "room-1@rooms.test")
+					r, err := c.SendEvent(context.Background(), []byte(ev))
+					if err != nil || !r.Completion.OK {
+						b.Error(err, r)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFreeBusyWeek10k measures a FREEBUSY for one week of room-1 over
+// loopback with 10,000 bookings stored.
+func BenchmarkFreeBusyWeek10k(b *testing.B) {
+	e := benchEnv(b, SyncNever)
+	e.fill(b, 10000)
+	addr := e.serve(b)
+	c, err := cipmini.Dial(context.Background(), addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("ATTENDEE: room-1@rooms.test\r\nDTSTART: 20270301T000000Z\r\nDTEND: 20270308T000000Z\r\n")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := c.FreeBusy(context.Background(), req)
+		if err != nil || !r.Completion.OK || len(r.Data) == 0 {
+			b.Fatal(err, r)
+		}
+	}
+}
+
+// BenchmarkColdStart10k measures opening a data directory with 10,000
+// bookings and building the free/busy index.
+func BenchmarkColdStart10k(b *testing.B) {
+	e := benchEnv(b, SyncNever)
+	e.fill(b, 10000)
+	e.db.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		db, err := Open(e.data, &Options{Logger: quietLog, DisableAutoCompact: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := NewScheduler(db, e.dir, quietLog); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}

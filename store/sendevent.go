@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+)
+
+// version says how an incoming event relates to the stored one (iTIP
+// ordering, PROFILE.md section 7).
+type version int
+
+const (
+	versionNew   version = iota // nothing stored yet
+	versionStale                // lower SEQUENCE, or same SEQUENCE and older DTSTAMP
+	versionSame                 // same SEQUENCE and DTSTAMP: a retransmission
+	versionMinor                // same SEQUENCE, later DTSTAMP: replaces, answers kept
+	versionMajor                // higher SEQUENCE: replaces, answers reset
+)
+
+func compareVersion(ev *vcal.Event, old *eventRecord) version {
+	if old == nil {
+		return versionNew
+	}
+	stamp := int64(0)
+	if !ev.DTStamp.IsZero() {
+		stamp = ev.DTStamp.Unix()
+	}
+	switch {
+	case ev.Sequence > old.Sequence:
+		return versionMajor
+	case ev.Sequence < old.Sequence:
+		return versionStale
+	case stamp > old.DTStamp:
+		return versionMinor
+	case stamp < old.DTStamp:
+		return versionStale
+	}
+	return versionSame
+}
+
+// SendEvent stores an event for the local users among its participants
+// (PROFILE.md 6.2): "* TENTATIVE" for people who have yet to answer,
+// "* CONFIRMED"/"* DECLINED" for resources that decide at once, nothing for
+// copies stored with a final answer, "* REDIRECT USER", "* PERMDENIED" and
+// "* NOTFOUND" for the rest. OK 000 when every local participant got it,
+// OK 003 when some did, NO 000 when nothing was stored.
+func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
+	evs, err := vcal.ParseEvents(req.Data, nil)
+	if err != nil {
+		return parseError(err)
+	}
+	if len(evs) != 1 {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, "One event (one UID) per SENDEVENT")}
+	}
+	ev := evs[0]
+	if ev.Kind != "VEVENT" && ev.Kind != "VTODO" {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, "SENDEVENT carries a VEVENT or a VTODO")}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.load(ev.UID)
+	if err != nil {
+		return tempFailure(s.log, "reading an event", err)
+	}
+	ver := compareVersion(ev, old)
+	if ver == versionStale {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: a newer one is stored")}
+	}
+	cancel := ev.Cancelled
+	if cancel && old == nil {
+		// Nothing to cancel (as CalendarServer does): nothing stored.
+		return &cipmini.Reply{Completion: cipmini.OK(cipmini.CodeNone, "Nothing to cancel")}
+	}
+
+	d := s.deliver(req.Identity, ev, old, ver)
+	d.info = append(d.info, d.problems...)
+	if d.delivered == 0 {
+		return &cipmini.Reply{Info: d.info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
+	}
+	if ver != versionSame || d.changed {
+		if err := s.save(d.rec); err != nil {
+			return tempFailure(s.log, "storing an event", err)
+		}
+		stored, err := parseStored(d.rec)
+		if err != nil {
+			return tempFailure(s.log, "re-reading a stored event", err)
+		}
+		s.reindex(d.rec, stored)
+	}
+	if d.failed > 0 {
+		return &cipmini.Reply{Info: d.info, Completion: cipmini.OK(cipmini.CodePartial, "Not all participants here received it")}
+	}
+	text := "Stored"
+	if cancel {
+		text = "Cancelled"
+	}
+	return &cipmini.Reply{Info: d.info, Completion: cipmini.OK(cipmini.CodeNone, text)}
+}
+
+// delivery is the outcome of handing an event to the local participants.
+// Its informational lines come in two runs, as in the draft's examples: the
+// participants that got the event first, then those that did not, each run
+// in the order of the data.
+type delivery struct {
+	rec       *eventRecord
+	info      []cipmini.Info // TENTATIVE, CONFIRMED, DECLINED
+	problems  []cipmini.Info // REDIRECT, PERMDENIED, NOTFOUND
+	delivered int            // local participants that hold the event now
+	failed    int            // local participants that did not get it
+	changed   bool           // a holder's status changed (a retransmission that decided)
+}
+
+// deliver works out, for every participant in order (the owner first), what
+// happens to it, and builds the record to store.
+func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecord, ver version) *delivery {
+	owner := s.dir.Canonical(ev.Organizer.Address)
+	wholeCancel := ev.Cancelled && ev.RecurrenceID.IsZero()
+	rec := &eventRecord{UID: ev.UID, Sequence: ev.Sequence, Owner: owner, Cancelled: wholeCancel,
+		Holders: map[string]string{}}
+	if !ev.DTStamp.IsZero() {
+		rec.DTStamp = ev.DTStamp.Unix()
+	}
+	keepAnswers := old != nil && (ver == versionSame || ver == versionMinor || !ev.RecurrenceID.IsZero())
+	if keepAnswers {
+		rec.Answers, rec.Comments = old.Answers, old.Comments
+	}
+	if wholeCancel {
+		// A cancellation keeps the stored text: it only frees the time.
+		rec.ICal = old.ICal
+	} else if text, err := storedText(ev, old); err != nil {
+		s.log.Error("store: encoding an event", "uid", ev.UID, "err", err)
+		rec.ICal = old.ICal
+	} else {
+		rec.ICal = text
+	}
+	d := &delivery{rec: rec}
+	ownerLocal := s.dir.IsLocal(owner)
+	actsAsOwner := id.Kind == cipmini.User && id.Name == owner
+	seen := map[string]bool{}
+	for _, p := range participants(ev) {
+		members, loops := s.dir.Expand(p.Address)
+		if loops {
+			s.log.Warn("store: group loop cut", "group", p.Address, "uid", ev.UID)
+		}
+		if len(members) == 1 && members[0] == s.dir.Canonical(p.Address) {
+			members[0] = p.Address // not a group: answer with the id as sent
+		}
+		for _, addr := range members {
+			key := s.dir.Canonical(addr)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			s.deliverOne(d, id, ev, old, keepAnswers, addr, p, ownerLocal && !actsAsOwner)
+		}
+	}
+	if old != nil && (wholeCancel || !ev.RecurrenceID.IsZero()) {
+		// A cancellation, or news of single occurrences, leaves every
+		// stored copy in place.
+		for u, st := range old.Holders {
+			if _, ok := rec.Holders[u]; !ok {
+				rec.Holders[u] = st
+			}
+		}
+	}
+	return d
+}
+
+// deliverOne handles one local or remote participant.
+func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event, old *eventRecord,
+	keepAnswers bool, addr string, p vcal.Participant, ownerDenied bool) {
+	info := func(in cipmini.Info) { d.info = append(d.info, in) }
+	problem := func(in cipmini.Info) { d.problems = append(d.problems, in) }
+	if !s.dir.IsLocal(addr) {
+		problem(cipmini.UserInfo(cipmini.InfoNotFound, addr))
+		return
+	}
+	if to := s.dir.Redirect(addr); to != "" {
+		problem(cipmini.RedirectUser(addr, to))
+		d.failed++
+		return
+	}
+	u := s.dir.User(addr)
+	if u == nil {
+		problem(cipmini.UserInfo(cipmini.InfoNotFound, addr))
+		d.failed++
+		return
+	}
+	key := u.ID
+	isOwner := key == d.rec.Owner
+	if ownerDenied || (!isOwner && !authenticated(id) && u.Invite != InviteAnyone) {
+		problem(cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+		d.failed++
+		return
+	}
+	d.delivered++
+	prev := ""
+	if keepAnswers {
+		prev = old.Holders[key]
+	}
+	if d.rec.Cancelled {
+		if st, had := old.Holders[key]; had {
+			d.rec.Holders[key] = st
+		}
+		return
+	}
+	var st string
+	switch {
+	case isOwner:
+		st = Accepted
+		if p.PartStat != "" && p.PartStat != NeedsAction {
+			st = p.PartStat
+		}
+	case prev != "" && prev != NeedsAction:
+		st = prev
+	case u.Kind.Resource():
+		var reason string
+		st, reason = s.decide(u, ev)
+		if reason != "" {
+			if d.rec.Comments == nil {
+				d.rec.Comments = map[string]string{}
+			}
+			d.rec.Comments[key] = reason
+		}
+	default:
+		st = NeedsAction
+	}
+	if old != nil && old.Holders[key] != st {
+		d.changed = true
+	}
+	d.rec.Holders[key] = st
+	switch {
+	case isOwner:
+	case u.Kind.Resource() && st == Accepted:
+		info(cipmini.UserInfo(cipmini.InfoConfirmed, addr))
+	case u.Kind.Resource() && st == Declined:
+		info(cipmini.UserInfo(cipmini.InfoDeclined, addr))
+	case st == NeedsAction || st == Tentative:
+		info(cipmini.UserInfo(cipmini.InfoTentative, addr))
+	}
+}
+
+// participants lists the owner, then the attendees in their order, each once.
+func participants(ev *vcal.Event) []vcal.Participant {
+	ps := make([]vcal.Participant, 0, len(ev.Attendees)+1)
+	owner := ev.Organizer
+	for _, a := range ev.Attendees {
+		if a.Address == owner.Address && a.PartStat != "" {
+			owner.PartStat = a.PartStat
+		}
+	}
+	ps = append(ps, owner)
+	for _, a := range ev.Attendees {
+		if a.Address != owner.Address {
+			ps = append(ps, a)
+		}
+	}
+	return ps
+}
+
+// decide is a resource's automatic answer (PROFILE.md 11) and, for a
+// decline, the reason in words a person understands.
+func (s *Scheduler) decide(u *User, ev *vcal.Event) (status, reason string) {
+	switch u.Policy {
+	case PolicyAcceptAlways:
+		return Accepted, ""
+	case PolicyDeclineAlways:
+		return Declined, u.ID + " does not accept bookings"
+	case PolicyManual:
+		return NeedsAction, ""
+	}
+	if ev.Transparent || ev.Kind != "VEVENT" {
+		return Accepted, ""
+	}
+	now := s.Now()
+	from, to := now, now.Add(DefaultConflictHorizon)
+	if ev.End.After(to) && !ev.Recurring {
+		to = ev.End
+	}
+	ins, err := ev.Instances(from, to, DefaultMaxInstances)
+	if err != nil {
+		return Declined, "the meeting has too many occurrences to check"
+	}
+	if len(ins) == 0 {
+		return Accepted, "" // only past occurrences: not judged
+	}
+	busy, err := s.index.busy(u.ID, ins[0].Start, ins[len(ins)-1].End, ev.UID)
+	if err != nil {
+		return Declined, "the room's calendar has too many occurrences to check"
+	}
+	j := 0
+	for _, in := range ins {
+		for j < len(busy) && !busy[j].End.After(in.Start) {
+			j++
+		}
+		for k := j; k < len(busy) && busy[k].Start.Before(in.End); k++ {
+			if !busy[k].Tentative && busy[k].End.After(in.Start) {
+				return Declined, u.ID + " is already booked at " + in.Start.UTC().Format(time.RFC3339)
+			}
+		}
+	}
+	return Accepted, ""
+}
