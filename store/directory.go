@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -172,7 +173,7 @@ func (d *Directory) UserID(name string) string {
 	if !strings.Contains(name, "@") {
 		name += "@" + d.ServerID
 	}
-	return NormalizeAddress(name)
+	return vcal.NormalizeAddress(name)
 }
 
 // AddUser adds a local user. Its ID must be in one of the server's domains.
@@ -200,7 +201,7 @@ func (d *Directory) AddPeer(p *Peer) error {
 
 // AddRedirect records that the user id from has moved to to.
 func (d *Directory) AddRedirect(from, to string) error {
-	from, to = d.Canonical(from), NormalizeAddress(to)
+	from, to = d.Canonical(from), vcal.NormalizeAddress(to)
 	if !d.IsLocal(from) {
 		return fmt.Errorf("store: redirect from %s: not in this server's domains", from)
 	}
@@ -239,7 +240,7 @@ func (d *Directory) User(id string) *User { return d.users[d.Canonical(id)] }
 // Canonical returns a normalized user id with an alias domain replaced by
 // the server id: the key under which a local user's data is kept.
 func (d *Directory) Canonical(id string) string {
-	id = NormalizeAddress(id)
+	id = vcal.NormalizeAddress(id)
 	local, dom, ok := strings.Cut(id, "@")
 	if !ok || dom == d.ServerID {
 		return id
@@ -270,7 +271,7 @@ func (d *Directory) Redirect(id string) string { return d.redirects[d.Canonical(
 
 // IsLocal reports whether a user id's domain is this server's id or an alias.
 func (d *Directory) IsLocal(id string) bool {
-	_, dom, ok := strings.Cut(NormalizeAddress(id), "@")
+	_, dom, ok := strings.Cut(vcal.NormalizeAddress(id), "@")
 	if !ok {
 		return false
 	}
@@ -326,23 +327,4 @@ func (d *Directory) Login(ctx context.Context, remote net.Addr, identity, passwo
 		return cipmini.Identity{Kind: cipmini.User, Name: u.ID}, nil
 	}
 	return cipmini.Identity{}, cipmini.ErrAuthFailed
-}
-
-// NormalizeAddress turns a user id as written on the wire into its canonical
-// form (PROFILE.md 8): "mailto:" and <...> stripped, ASCII letters lowered.
-func NormalizeAddress(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '<'); i >= 0 {
-		s = strings.TrimSuffix(s[i+1:], ">")
-	}
-	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
-		s = s[7:]
-	}
-	b := []byte(strings.TrimSpace(s))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

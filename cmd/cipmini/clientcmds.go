@@ -31,6 +31,19 @@ func addClientFlags(fs *flag.FlagSet) *clientFlags {
 	}
 }
 
+// exchange connects, logs in when asked to, runs one command with the
+// --timeout for the whole exchange, and says QUIT.
+func (cf *clientFlags) exchange(do func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error)) (*cipmini.Reply, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), *cf.timeout)
+	defer cancel()
+	c, err := cf.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Quit(ctx)
+	return do(ctx, c)
+}
+
 // dial connects and logs in when asked to.
 func (cf *clientFlags) dial(ctx context.Context) (*cipmini.Client, error) {
 	c, err := cipmini.Dial(ctx, *cf.server)
@@ -98,14 +111,9 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *cf.timeout)
-	defer cancel()
-	c, err := cf.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Quit(ctx)
-	r, err := c.SendEvent(ctx, data)
+	r, err := cf.exchange(func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
+		return c.SendEvent(ctx, data)
+	})
 	if err != nil {
 		return err
 	}
@@ -142,14 +150,9 @@ func cmdFreeBusy(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(&req, "DTSTART:%s\r\nDTEND:%s\r\n", start.Format(icalUTC), end.Format(icalUTC))
 
-	ctx, cancel := context.WithTimeout(context.Background(), *cf.timeout)
-	defer cancel()
-	c, err := cf.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Quit(ctx)
-	r, err := c.FreeBusy(ctx, []byte(req.String()))
+	r, err := cf.exchange(func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
+		return c.FreeBusy(ctx, []byte(req.String()))
+	})
 	if err != nil {
 		return err
 	}
