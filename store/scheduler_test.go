@@ -373,6 +373,12 @@ func TestRecurringBooking(t *testing.T) {
 	expect(t, "cancel one", e.send(anon, one), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Cancelled")
 	expect(t, "three weeks", e.busy(anon, "room-1@rooms.test", "20270101T000000Z", "20270201T000000Z"),
 		"20270104T090000Z/20270104T100000Z BUSY\n20270118T090000Z/20270118T100000Z BUSY\n20270125T090000Z/20270125T100000Z BUSY")
+	// Another occurrence, cancelled with the same SEQUENCE and DTSTAMP as
+	// the last message: still news, for another occurrence.
+	two := strings.Replace(one, "20270111T", "20270125T", 3)
+	expect(t, "cancel another", e.send(anon, two), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	expect(t, "two weeks", e.busy(anon, "room-1@rooms.test", "20270101T000000Z", "20270201T000000Z"),
+		"20270104T090000Z/20270104T100000Z BUSY\n20270118T090000Z/20270118T100000Z BUSY")
 	in := event("i1@y.test", 0, stamp1, "20270118T093000Z", "20270118T103000Z", "mary@y.test", "room-1@rooms.test")
 	expect(t, "clash with an occurrence", e.send(anon, in), "* DECLINED room-1@rooms.test\n* NOTFOUND mary@y.test\nOK 000 Stored")
 	free := event("i2@y.test", 0, stamp1, "20270111T090000Z", "20270111T100000Z", "mary@y.test", "room-1@rooms.test")

@@ -81,7 +81,7 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 	if d.delivered == 0 {
 		return &cipmini.Reply{Info: d.info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
 	}
-	if ver != versionSame || d.changed {
+	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
 		if err := s.save(d.rec); err != nil {
 			return tempFailure(s.log, "storing an event", err)
 		}
