@@ -21,6 +21,9 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 	if err != nil {
 		return tempFailure(s.log, "reading an event", err)
 	}
+	if rec != nil && !s.dir.IsLocal(rec.Owner) && s.answersOwnCopy(req.Identity, rp, rec) {
+		return s.rsvpOnward(req.Identity.Name, rp, rec)
+	}
 	if rec == nil || !s.dir.IsLocal(rec.Owner) {
 		r := &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeUnknownEvent, "No such event owned here")}
 		if to := s.dir.EventRedirect(rp.UID); to != "" {
@@ -102,4 +105,54 @@ func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
 		return id.Name == domainOf(attendee)
 	}
 	return s.dir.AllowAnonymousRSVP
+}
+
+// answersOwnCopy reports whether a session logged in as a local user answers
+// for itself, on its copy of an event owned elsewhere.
+func (s *Scheduler) answersOwnCopy(id cipmini.Identity, rp *vcal.Reply, rec *eventRecord) bool {
+	if id.Kind != cipmini.User || len(rp.Attendees) != 1 {
+		return false
+	}
+	user := s.dir.Canonical(rp.Attendees[0].Address)
+	_, holds := rec.Holders[user]
+	return user == id.Name && holds
+}
+
+// rsvpOnward stores a local attendee's answer on its copy of an event owned
+// by another server, and queues the answer to that server (draft section 3:
+// Bob accepts on b.com, and b.com tells a.com).
+func (s *Scheduler) rsvpOnward(user string, rp *vcal.Reply, rec *eventRecord) *cipmini.Reply {
+	if rp.Sequence < rec.Sequence {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: the event has changed since")}
+	}
+	st := rp.Attendees[0].PartStat
+	if st == "" {
+		st = NeedsAction
+	}
+	rec.Holders[user] = st
+	if rp.Comment != "" {
+		if rec.Comments == nil {
+			rec.Comments = map[string]string{}
+		}
+		rec.Comments[user] = rp.Comment
+	}
+	text, err := replyText(rec.UID, rec.Sequence, rec.Owner, rp.Attendees[0].Address, st, rp.Comment, s.Now())
+	if err != nil {
+		return tempFailure(s.log, "writing an answer", err)
+	}
+	server := domainOf(rec.Owner)
+	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}}
+	ev, err := parseStored(rec)
+	if err != nil {
+		return tempFailure(s.log, "reading a stored event", err)
+	}
+	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {
+		return tempFailure(s.log, "storing an answer", err)
+	}
+	s.reindex(rec, ev)
+	var info []cipmini.Info
+	if st == Accepted {
+		info = append(info, cipmini.UserInfo(cipmini.InfoConfirmed, rp.Attendees[0].Address))
+	}
+	return &cipmini.Reply{Info: info, Completion: cipmini.OK(cipmini.CodeNone, "RSVP stored; sending it on to "+server)}
 }

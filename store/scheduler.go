@@ -36,8 +36,12 @@ type Scheduler struct {
 	index *busyIndex
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
+	// Queued, when set, is called after messages for other servers were
+	// queued (a Courier's Wake).
+	Queued func()
 
-	mu sync.Mutex // serializes every change to the event records
+	mu     sync.Mutex // serializes every change to the event records
+	outSeq uint64     // numbers the messages queued, under mu
 }
 
 var _ cipmini.Backend = (*Scheduler)(nil)
@@ -118,13 +122,37 @@ func (s *Scheduler) load(uid string) (*eventRecord, error) {
 
 // save writes a record; it is on disk when save returns (as the DB's sync
 // policy says).
-func (s *Scheduler) save(r *eventRecord) error {
-	r.Updated = s.Now().Unix()
+func (s *Scheduler) save(r *eventRecord) error { return s.saveWith(r, nil) }
+
+// saveWith writes a record and queues messages for other servers in one
+// commit, so that a crash keeps both or neither.
+func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
+	now := s.Now()
+	r.Updated = now.Unix()
 	val, err := r.marshal()
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *Tx) error { return tx.Set(eventKey(r.UID), val) })
+	for _, m := range out {
+		s.outSeq++
+		m.ID = newOutID(now, s.outSeq)
+		m.State, m.Created, m.NextTry = OutQueued, now.Unix(), now.Unix()
+	}
+	err = s.db.Update(func(tx *Tx) error {
+		if err := tx.Set(eventKey(r.UID), val); err != nil {
+			return err
+		}
+		for _, m := range out {
+			if err := putOut(tx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && len(out) > 0 && s.Queued != nil {
+		s.Queued()
+	}
+	return err
 }
 
 // reindex brings the free/busy index up to date with a record.

@@ -196,9 +196,20 @@ func TestSendEventVersions(t *testing.T) {
 	older := strings.Replace(ev2, stamp1, "20261101T000000Z", 1)
 	expect(t, "older stamp", e.send(peer, older), "NO 005 Stale version: a newer one is stored")
 
-	// carol accepts; her busy time becomes BUSY.
+	// carol accepts on her own server: her copy says so (BUSY), and the
+	// answer is queued for the owner's server.
 	carol := e.client("carol", "carol-pw")
 	expect(t, "carol's RSVP to a remote event", e.rsvp(carol, "UID: v@b.test\r\nSEQUENCE: 2\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:carol@rooms.test\r\n"),
+		"* CONFIRMED carol@rooms.test\nOK 000 RSVP stored; sending it on to b.test")
+	expect(t, "carol busy", e.busy(peer, "carol@rooms.test", "20270301T000000Z", "20270302T000000Z"),
+		"20270301T100000Z/20270301T110000Z BUSY")
+	q, err := e.db.Queue()
+	if err != nil || len(q) != 1 || q[0].To != "b.test" || q[0].Verb != "RSVP" || q[0].State != OutQueued ||
+		!strings.Contains(q[0].Data, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:carol@rooms.test") || !strings.Contains(q[0].Data, "METHOD:REPLY") {
+		t.Fatalf("queue after carol's answer: %v %+v", err, q)
+	}
+	// Only carol answers for carol.
+	expect(t, "alice answering for carol", e.rsvp(e.client("alice", "alice-pw"), "UID: v@b.test\r\nSEQUENCE: 2\r\nATTENDEE;PARTSTAT=DECLINED:mailto:carol@rooms.test\r\n"),
 		"NO 004 No such event owned here")
 
 	// A higher SEQUENCE replaces the event (new time) and resets answers.

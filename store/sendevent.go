@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -82,7 +83,11 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		return &cipmini.Reply{Info: d.info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
 	}
 	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
-		if err := s.save(d.rec); err != nil {
+		out, err := s.outgoing(req.Identity, ev, d)
+		if err != nil {
+			return tempFailure(s.log, "preparing messages for other servers", err)
+		}
+		if err := s.saveWith(d.rec, out); err != nil {
 			return tempFailure(s.log, "storing an event", err)
 		}
 		stored, err := parseStored(d.rec)
@@ -112,6 +117,7 @@ type delivery struct {
 	delivered int            // local participants that hold the event now
 	failed    int            // local participants that did not get it
 	changed   bool           // a holder's status changed (a retransmission that decided)
+	decided   []string       // resources that answered automatically just now
 }
 
 // deliver works out, for every participant in order (the owner first), what
@@ -220,6 +226,7 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	case u.Kind.Resource():
 		var reason string
 		st, reason = s.decide(u, ev)
+		d.decided = append(d.decided, key)
 		if reason != "" {
 			if d.rec.Comments == nil {
 				d.rec.Comments = map[string]string{}
@@ -304,4 +311,50 @@ func (s *Scheduler) decide(u *User, ev *vcal.Event) (status, reason string) {
 		}
 	}
 	return Accepted, ""
+}
+
+// outgoing lists the messages an accepted SENDEVENT causes (PROFILE.md 10):
+// the event itself for each other server with attendees, when the client is
+// the local owner; and, when the owner is elsewhere, an RSVP to the owner's
+// server for each resource that answered automatically.
+func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) ([]*OutMessage, error) {
+	var out []*OutMessage
+	owner := d.rec.Owner
+	if s.dir.IsLocal(owner) {
+		if id.Kind != cipmini.User || id.Name != owner {
+			return nil, nil
+		}
+		data := d.rec.ICal
+		if ev.Cancelled {
+			var buf bytes.Buffer
+			if err := vcal.Encode(&buf, ev.Calendar); err != nil {
+				return nil, err
+			}
+			data = buf.String()
+		}
+		byServer := map[string]*OutMessage{}
+		for _, a := range ev.Attendees {
+			if s.dir.IsLocal(a.Address) {
+				continue
+			}
+			server := domainOf(a.Address)
+			m := byServer[server]
+			if m == nil {
+				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID}
+				byServer[server] = m
+				out = append(out, m)
+			}
+			m.For = append(m.For, a.Address)
+		}
+		return out, nil
+	}
+	for _, user := range d.decided {
+		text, err := replyText(ev.UID, ev.Sequence, owner, user, d.rec.Holders[user], d.rec.Comments[user], s.Now())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &OutMessage{To: domainOf(owner), Verb: cipmini.VerbRSVP.String(), Data: text,
+			UID: ev.UID, For: []string{owner}})
+	}
+	return out, nil
 }

@@ -11,56 +11,69 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/locate"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
-// clientFlags are the flags shared by the commands that talk to a server.
+// clientFlags are the flags shared by the commands that talk to servers.
 type clientFlags struct {
-	server   *string
-	login    *string
-	password *string
-	timeout  *time.Duration
+	server      *string
+	login       *string
+	password    *string
+	timeout     *time.Duration
+	dnsResolver *string
 }
 
 func addClientFlags(fs *flag.FlagSet) *clientFlags {
 	return &clientFlags{
-		server:   fs.String("server", "127.0.0.1:5229", "the CIP server's `address` (host:port)"),
-		login:    fs.String("login", "", "log in with this `identity` (a user or a server id) first"),
-		password: fs.String("password", "", "the `password` for --login"),
-		timeout:  fs.Duration("timeout", 30*time.Second, "time allowed for the whole exchange"),
+		server:      fs.String("server", "", "the CIP server's `address` (host:port); default: each user's server, found by DNS SRV"),
+		login:       fs.String("login", "", "log in with this `identity` (a user or a server id) first"),
+		password:    fs.String("password", "", "the `password` for --login"),
+		timeout:     fs.Duration("timeout", 30*time.Second, "time allowed for each server's exchange"),
+		dnsResolver: fs.String("dns-resolver", "", "host:port of the DNS server to use instead of the system's"),
 	}
 }
 
-// exchange connects, logs in when asked to, runs one command with the
-// --timeout for the whole exchange, and says QUIT.
-func (cf *clientFlags) exchange(do func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error)) (*cipmini.Reply, error) {
+// exchange connects to --server, or else to the server of serverID found by
+// SRV, logs in when asked to, runs one command within --timeout, and says
+// QUIT.
+func (cf *clientFlags) exchange(serverID string, do func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error)) (*cipmini.Reply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), *cf.timeout)
 	defer cancel()
-	c, err := cf.dial(ctx)
+	var c *cipmini.Client
+	var err error
+	if *cf.server != "" {
+		c, err = cipmini.Dial(ctx, *cf.server)
+	} else {
+		c, err = locate.New(*cf.dnsResolver, nil).Dial(ctx, serverID)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer c.Quit(ctx)
-	return do(ctx, c)
-}
-
-// dial connects and logs in when asked to.
-func (cf *clientFlags) dial(ctx context.Context) (*cipmini.Client, error) {
-	c, err := cipmini.Dial(ctx, *cf.server)
-	if err != nil {
-		return nil, err
-	}
 	if *cf.login != "" {
 		r, err := c.Authenticate(ctx, *cf.login, *cf.password)
 		if err == nil {
 			err = r.Err()
 		}
 		if err != nil {
-			c.Close()
 			return nil, fmt.Errorf("cipmini: login as %s: %w", *cf.login, err)
 		}
 	}
-	return c, nil
+	return do(ctx, c)
+}
+
+// byServer groups user ids by their server id (the domain), in order.
+func byServer(users []string) (servers []string, groups map[string][]string) {
+	groups = map[string][]string{}
+	for _, u := range users {
+		_, d, _ := strings.Cut(u, "@")
+		if groups[d] == nil {
+			servers = append(servers, d)
+		}
+		groups[d] = append(groups[d], u)
+	}
+	return servers, groups
 }
 
 // readInput reads a file, or standard input for "-", at most 1 MiB.
@@ -111,8 +124,84 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := cf.exchange(func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
-		return c.SendEvent(ctx, data)
+	send := func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) { return c.SendEvent(ctx, data) }
+	if *cf.server != "" {
+		r, err := cf.exchange("", send)
+		if err != nil {
+			return err
+		}
+		return printReply(stdout, r)
+	}
+	// To each attendee's server, found by SRV: one line per attendee.
+	evs, err := vcal.ParseEvents(data, nil)
+	if err != nil {
+		return fmt.Errorf("cipmini: %s: %w", fs.Arg(0), err)
+	}
+	var users []string
+	for _, a := range evs[0].Attendees {
+		users = append(users, a.Address)
+	}
+	servers, groups := byServer(users)
+	failed := false
+	for _, server := range servers {
+		r, err := cf.exchange(server, send)
+		for _, u := range groups[server] {
+			fmt.Fprintf(stdout, "%s: %s\n", u, outcome(u, r, err))
+		}
+		if err != nil || !r.Completion.OK {
+			failed = true
+		}
+	}
+	if failed {
+		return errors.New("cipmini: not every server took the event")
+	}
+	return nil
+}
+
+// outcome describes what a server's answer says of one user.
+func outcome(user string, r *cipmini.Reply, err error) string {
+	if err != nil {
+		return "not delivered: " + err.Error()
+	}
+	for _, in := range r.Info {
+		if strings.EqualFold(in.Args, user) || strings.HasPrefix(strings.ToLower(in.Args), "user "+user+" ") {
+			return in.String()[2:] + " (" + r.Completion.String() + ")"
+		}
+	}
+	if r.Completion.OK {
+		return "stored (" + r.Completion.String() + ")"
+	}
+	return r.Completion.String()
+}
+
+// cmdRSVP sends one attendee's answer to the server that owns the event:
+// --server, or the owner's server found by SRV.
+func cmdRSVP(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("rsvp", stderr)
+	cf := addClientFlags(fs)
+	uid := fs.String("uid", "", "the event's `UID`")
+	attendee := fs.String("attendee", "", "the answering attendee's user `id`")
+	owner := fs.String("owner", "", "the event owner's user `id` (to find its server when --server is not given)")
+	status := fs.String("status", "accepted", "the answer: accepted, declined, tentative or needs-action")
+	seq := fs.Int("sequence", 0, "the SEQUENCE of the version answered")
+	comment := fs.String("comment", "", "a comment for the organizer")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st := strings.ToUpper(*status)
+	if *uid == "" || *attendee == "" || (*cf.server == "" && *owner == "") ||
+		(st != "ACCEPTED" && st != "DECLINED" && st != "TENTATIVE" && st != "NEEDS-ACTION") {
+		fmt.Fprintln(stderr, "usage: cipmini rsvp [--server ADDR | --owner ID] [--login ID --password PW] --uid UID --attendee ID [--status accepted|declined|tentative] [--sequence N] [--comment TEXT]")
+		return errUsage
+	}
+	var data strings.Builder
+	fmt.Fprintf(&data, "UID:%s\r\nSEQUENCE:%d\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n", *uid, *seq, st, *attendee)
+	if *comment != "" {
+		fmt.Fprintf(&data, "COMMENT:%s\r\n", strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\r", "", ",", "\\,", ";", "\\;").Replace(*comment))
+	}
+	_, server, _ := strings.Cut(*owner, "@")
+	r, err := cf.exchange(server, func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
+		return c.RSVP(ctx, []byte(data.String()))
 	})
 	if err != nil {
 		return err
@@ -144,32 +233,41 @@ func cmdFreeBusy(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	var req strings.Builder
-	for _, u := range fs.Args() {
-		fmt.Fprintf(&req, "ATTENDEE:%s\r\n", u)
+	window := fmt.Sprintf("DTSTART:%s\r\nDTEND:%s\r\n", start.Format(icalUTC), end.Format(icalUTC))
+	servers, groups := []string{""}, map[string][]string{"": fs.Args()}
+	if *cf.server == "" {
+		servers, groups = byServer(fs.Args())
 	}
-	fmt.Fprintf(&req, "DTSTART:%s\r\nDTEND:%s\r\n", start.Format(icalUTC), end.Format(icalUTC))
-
-	r, err := cf.exchange(func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
-		return c.FreeBusy(ctx, []byte(req.String()))
-	})
-	if err != nil {
-		return err
-	}
-	if *ics {
-		stdout.Write(r.Data)
-	} else if r.Data != nil {
-		if err := printBusyTable(stdout, r.Data); err != nil {
-			return err
+	var failed error
+	for _, server := range servers {
+		var req strings.Builder
+		for _, u := range groups[server] {
+			fmt.Fprintf(&req, "ATTENDEE:%s\r\n", u)
+		}
+		req.WriteString(window)
+		r, err := cf.exchange(server, func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
+			return c.FreeBusy(ctx, []byte(req.String()))
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", strings.Join(groups[server], ", "), err)
+			failed = err
+			continue
+		}
+		if *ics {
+			stdout.Write(r.Data)
+		} else if r.Data != nil {
+			if err := printBusyTable(stdout, r.Data); err != nil {
+				return err
+			}
+		}
+		for _, in := range r.Info {
+			fmt.Fprintln(stderr, in.String())
+		}
+		if !r.Completion.OK {
+			failed = fmt.Errorf("cipmini: the server answered %s", r.Completion)
 		}
 	}
-	for _, in := range r.Info {
-		fmt.Fprintln(stderr, in.String())
-	}
-	if !r.Completion.OK {
-		return fmt.Errorf("cipmini: the server answered %s", r.Completion)
-	}
-	return nil
+	return failed
 }
 
 const icalUTC = "20060102T150405Z"

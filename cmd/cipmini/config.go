@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cipmini/cipmini/store"
@@ -27,6 +28,11 @@ type Config struct {
 	Sync               string   `toml:"sync"` // always (default), second, never
 	AllowAnonymousRSVP bool     `toml:"allow_anonymous_rsvp"`
 	DNSResolver        string   `toml:"dns_resolver"`
+	// The outgoing queue's retries (PROFILE.md 10), as Go durations: the
+	// first after 30s, doubling, at most 1h apart, given up after 72h.
+	QueueRetryFirst string `toml:"queue_retry_first"`
+	QueueRetryMax   string `toml:"queue_retry_max"`
+	QueueGiveUp     string `toml:"queue_give_up"`
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
@@ -106,6 +112,9 @@ func parseConfig(text, name string) (*Config, error) {
 		c.DataDir = "cipmini-data"
 	}
 	if _, err := c.syncPolicy(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if _, err := c.backoff(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {
@@ -249,4 +258,23 @@ func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
 		u.Policy = p
 	}
 	return u, nil
+}
+
+// backoff reads the queue_* settings over store.DefaultBackoff.
+func (c *Config) backoff() (store.Backoff, error) {
+	b := store.DefaultBackoff
+	for _, s := range []struct {
+		key, val string
+		to       *time.Duration
+	}{{"queue_retry_first", c.QueueRetryFirst, &b.First}, {"queue_retry_max", c.QueueRetryMax, &b.Max}, {"queue_give_up", c.QueueGiveUp, &b.GiveUp}} {
+		if s.val == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s.val)
+		if err != nil || d <= 0 {
+			return b, fmt.Errorf("%s = %q: want a duration such as 30s, 1h or 72h", s.key, s.val)
+		}
+		*s.to = d
+	}
+	return b, nil
 }

@@ -132,8 +132,11 @@ func TestDamagedDataFile(t *testing.T) {
 		return fmt.Sprintf("%d bookings\n%s", len(got), d.log), nil
 	}
 
+	// The last commit (the third booking, or the outgoing queue's record of
+	// a try) loses its end: it is cut off, the others are kept.
 	out, err := run("torn", good[:len(good)-7])
-	if err != nil || !strings.HasPrefix(out, "2 bookings") || !strings.Contains(out, "truncated") && !strings.Contains(out, "dropped") {
+	if err != nil || !(strings.HasPrefix(out, "2 bookings") || strings.HasPrefix(out, "3 bookings")) ||
+		!strings.Contains(out, "cut an incomplete commit off the end of the data file") {
 		t.Fatalf("torn tail: %v\n%s", err, out)
 	}
 	path := "cipmini.db: corrupt record at offset "

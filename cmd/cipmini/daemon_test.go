@@ -85,7 +85,10 @@ func startDaemon(t *testing.T, config, dataDir string, extra ...string) *daemon 
 }
 
 func launchDaemon(config, dataDir string, extra ...string) (*daemon, error) {
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir}
+	// DNS questions go to a closed port of 127.0.0.1, so that messages for
+	// other servers never leave the machine; tests that need DNS pass their
+	// own --dns-resolver after this one.
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir, "--dns-resolver", "127.0.0.1:1"}
 	if config != "" {
 		args = append(args, "--config", config)
 	}

@@ -6,8 +6,10 @@
 //	cipmini passwd                  (reads a password on stdin, prints its bcrypt hash)
 //	cipmini backup [--config FILE] [--data DIR] FILE|-
 //	cipmini restore [--config FILE] [--data DIR] FILE|-
-//	cipmini send --server ADDR [--login ID --password PW] FILE|-
-//	cipmini freebusy --server ADDR [--from T --to T] [--ics] USER...
+//	cipmini send [--server ADDR] [--login ID --password PW] FILE|-
+//	cipmini freebusy [--server ADDR] [--from T --to T] [--ics] USER...
+//	cipmini rsvp [--server ADDR | --owner ID] --uid UID --attendee ID --status S
+//	cipmini queue [--config FILE] [--data DIR]
 //	cipmini version
 //
 // Without --config, serve runs the embedded demo configuration: the server
@@ -45,6 +47,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"restore":  cmdRestore,
 		"send":     cmdSend,
 		"freebusy": cmdFreeBusy,
+		"rsvp":     cmdRSVP,
+		"queue":    cmdQueue,
 		"version": func([]string, io.Reader, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "cipmini", versionString())
 			return nil
@@ -80,6 +84,8 @@ func usage(w io.Writer) {
   restore    replace the data with a backup (the server must be stopped)
   send       deliver an event (iCalendar, vCalendar or the draft's lines) to a server
   freebusy   ask a server for users' busy periods
+  rsvp       send an attendee's answer to the server that owns the event
+  queue      list the messages waiting for other servers
   version    print the version
 
 Run 'cipmini COMMAND -h' for a command's flags.

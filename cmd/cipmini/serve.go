@@ -47,6 +47,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
 	listen := fs.String("listen", "", "listen `address` (host:port), overriding the configuration")
 	dataDir := fs.String("data", "", "data `directory`, overriding the configuration")
+	dnsResolver := fs.String("dns-resolver", "", "host:port of the DNS server for finding other servers, overriding the configuration")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -67,6 +68,9 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
+	if *dnsResolver != "" {
+		cfg.DNSResolver = *dnsResolver
+	}
 	if *configPath == "" {
 		logger.Info("cipmini: no --config given: running the demo configuration", "server_id", cfg.ServerID)
 	}
@@ -84,6 +88,8 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopCourier := startCourier(cfg, dir, db, sched, logger)
+	defer stopCourier()
 	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: sched, Auth: dir, Logger: logger}
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -110,6 +116,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logger.Warn("cipmini: shutdown", "err", err)
 	}
 	<-served
+	stopCourier()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("cipmini: closing the store: %w", err)
 	}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/cipmini/cipmini/cipmini/locate"
+	"github.com/cipmini/cipmini/store"
+)
+
+// newLocator finds other servers: SRV and A records through dns_resolver
+// (or the system's resolver), with the peers' static addresses first.
+func newLocator(cfg *Config) *locate.Locator {
+	static := map[string]string{}
+	for _, p := range cfg.Peers {
+		if p.Address != "" {
+			static[p.ServerID] = p.Address
+		}
+	}
+	return locate.New(cfg.DNSResolver, static)
+}
+
+// startCourier runs the delivery of the outgoing queue until the returned
+// function is called; that function waits for a delivery in progress and
+// may be called more than once.
+func startCourier(cfg *Config, dir *store.Directory, db *store.DB, sched *store.Scheduler, log *slog.Logger) (stop func()) {
+	c := store.NewCourier(db, dir, newLocator(cfg), log)
+	c.Backoff, _ = cfg.backoff() // checked when the configuration was read
+	sched.Queued = c.Wake
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.Run(ctx)
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+		})
+	}
+}

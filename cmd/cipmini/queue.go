@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cipmini/cipmini/store"
+)
+
+// cmdQueue lists the outgoing queue: each message's state, tries and next
+// try. While a server runs (the store is locked) it reads a checked copy of
+// the data file, as backup does.
+func cmdQueue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("queue", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	data := fs.String("data", "", "data `directory`, overriding the configuration")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dir := *data
+	if dir == "" {
+		cfg, err := loadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		dir = cfg.DataDir
+	}
+	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts := &store.Options{Logger: quiet, DisableAutoCompact: true}
+	db, err := store.Open(dir, opts)
+	if errors.Is(err, store.ErrLocked) {
+		tmp, terr := os.MkdirTemp("", "cipmini-queue-")
+		if terr != nil {
+			return terr
+		}
+		defer os.RemoveAll(tmp)
+		f, terr := os.Create(filepath.Join(tmp, store.DefaultFileName))
+		if terr != nil {
+			return terr
+		}
+		terr = copyLive(filepath.Join(dir, store.DefaultFileName), f)
+		f.Close()
+		if terr != nil {
+			return terr
+		}
+		db, err = store.Open(tmp, opts)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	msgs, err := db.Queue()
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		fmt.Fprintln(stdout, "the outgoing queue is empty")
+		return nil
+	}
+	w := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSTATE\tTO\tCOMMAND\tUID\tTRIES\tNEXT TRY\tLAST ERROR")
+	for _, m := range msgs {
+		next := "-"
+		if m.State == store.OutQueued {
+			next = time.Unix(m.NextTry, 0).UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.State, m.To, m.Verb, m.UID, m.Tries, next, m.LastError)
+	}
+	return w.Flush()
+}

@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+)
+
+// Backoff says when an undelivered message is tried again (PROFILE.md 10):
+// First after the first failure, doubling, at most Max apart, given up
+// GiveUp after it was queued.
+type Backoff struct {
+	First, Max, GiveUp time.Duration
+}
+
+// DefaultBackoff is 30 s, doubling, at most 1 h apart, given up after 72 h.
+var DefaultBackoff = Backoff{First: 30 * time.Second, Max: time.Hour, GiveUp: 72 * time.Hour}
+
+// delay returns the wait after the given number of failed tries.
+func (b Backoff) delay(tries int) time.Duration {
+	d := b.First
+	for i := 1; i < tries && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// Dialer connects to the CIP server of a server id; *locate.Locator is one.
+type Dialer interface {
+	Dial(ctx context.Context, serverID string) (*cipmini.Client, error)
+}
+
+// MaxRedirects bounds the REDIRECTs followed for one message.
+const MaxRedirects = 3
+
+// Courier delivers the outgoing queue: one message at a time, each as soon as
+// it is due, logging in to the peer with its login_password when the
+// Directory has one. A message is deleted after an OK, kept as failed after
+// a final NO or when given up, and otherwise tried again with Backoff. It is
+// safe for concurrent use; Run must be called once.
+type Courier struct {
+	db     *DB
+	dir    *Directory
+	dialer Dialer
+	log    *slog.Logger
+	// Backoff defaults to DefaultBackoff; set it before Run.
+	Backoff Backoff
+	// Timeout bounds one delivery. Default 60 s.
+	Timeout time.Duration
+	// Now returns the current time; tests may replace it before Run.
+	Now  func() time.Time
+	wake chan struct{}
+}
+
+// NewCourier returns a Courier for the queue in db.
+func NewCourier(db *DB, dir *Directory, dialer Dialer, log *slog.Logger) *Courier {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Courier{db: db, dir: dir, dialer: dialer, log: log, Backoff: DefaultBackoff,
+		Timeout: time.Minute, Now: time.Now, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes Run look at the queue now (after messages were queued).
+func (c *Courier) Wake() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers due messages until ctx ends.
+func (c *Courier) Run(ctx context.Context) {
+	for {
+		next := c.runDue(ctx)
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(next.Sub(c.Now()), 0)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-c.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// runDue delivers every message that is due and returns when the next one
+// is, or the zero time when none waits.
+func (c *Courier) runDue(ctx context.Context) time.Time {
+	msgs, err := c.db.Queue()
+	if err != nil {
+		c.log.Error("store: reading the outgoing queue", "err", err)
+		return c.Now().Add(time.Minute)
+	}
+	var next time.Time
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			return time.Time{}
+		}
+		if m.State != OutQueued {
+			continue
+		}
+		if due := time.Unix(m.NextTry, 0); due.After(c.Now()) {
+			if next.IsZero() || due.Before(next) {
+				next = due
+			}
+			continue
+		}
+		c.deliver(ctx, m)
+		if m.State == OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
+			next = time.Unix(m.NextTry, 0)
+		}
+	}
+	return next
+}
+
+// deliver tries one message once and records the outcome.
+func (c *Courier) deliver(ctx context.Context, m *OutMessage) {
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	log := c.log.With("message", m.ID, "to", m.To, "command", m.Verb, "uid", m.UID)
+	reply, err := c.exchange(ctx, m)
+	if err != nil {
+		c.retry(m, err.Error(), log)
+		return
+	}
+	follow := c.redirects(m, reply, log)
+	switch {
+	case reply.Completion.OK:
+		log.Info("store: delivered", "answer", reply.Completion.String(), "tries", m.Tries+1)
+		c.finish(m, follow, nil)
+	case len(follow) > 0:
+		log.Info("store: redirected", "answer", reply.Completion.String())
+		c.finish(m, follow, nil)
+	case reply.Completion.Code == cipmini.CodeTempFailure || reply.Completion.Code > cipmini.CodeTempFailure:
+		c.retry(m, reply.Completion.String(), log)
+	default:
+		log.Warn("store: refused by the peer; not retried", "answer", reply.Completion.String())
+		m.Tries++
+		m.State, m.LastError = OutFailed, reply.Completion.String()
+		c.finish(m, nil, m)
+	}
+}
+
+// exchange connects, logs in when configured to, and sends the message.
+func (c *Courier) exchange(ctx context.Context, m *OutMessage) (*cipmini.Reply, error) {
+	cl, err := c.dialer.Dial(ctx, m.To)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	if p := c.dir.Peer(m.To); p != nil && p.LoginPassword != "" {
+		r, err := cl.Authenticate(ctx, c.dir.ServerID, p.LoginPassword)
+		if err != nil {
+			return nil, err
+		}
+		if r.Err() != nil {
+			return nil, errors.New("login refused: " + r.Completion.String())
+		}
+	}
+	var r *cipmini.Reply
+	if m.Verb == cipmini.VerbRSVP.String() {
+		r, err = cl.RSVP(ctx, []byte(m.Data))
+	} else {
+		r, err = cl.SendEvent(ctx, []byte(m.Data))
+	}
+	if err != nil {
+		return nil, err
+	}
+	cl.Quit(ctx)
+	return r, nil
+}
+
+// retry schedules the next try, or gives the message up.
+func (c *Courier) retry(m *OutMessage, why string, log *slog.Logger) {
+	m.Tries++
+	m.LastError = why
+	now := c.Now()
+	if now.Sub(time.Unix(m.Created, 0)) >= c.Backoff.GiveUp {
+		m.State = OutFailed
+		log.Error("store: gave up delivering", "tries", m.Tries, "last_error", why)
+	} else {
+		m.NextTry = now.Add(c.Backoff.delay(m.Tries)).Unix()
+		log.Warn("store: delivery failed; will retry", "tries", m.Tries, "next_try", time.Unix(m.NextTry, 0).UTC(), "err", why)
+	}
+	c.finish(m, nil, m)
+}
+
+// finish deletes the message (keep nil) or stores it as keep, and queues
+// the messages that follow it, in one commit.
+func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep *OutMessage) {
+	err := c.db.Update(func(tx *Tx) error {
+		if keep != nil {
+			if err := putOut(tx, keep); err != nil {
+				return err
+			}
+		} else if err := tx.Delete(outKey(m.ID)); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		for _, f := range follow {
+			if err := putOut(tx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		c.log.Error("store: recording a delivery", "message", m.ID, "err", err)
+	}
+}
+
+// redirects turns the REDIRECT lines of an answer into new messages:
+// REDIRECT USER for a SENDEVENT (the event goes to the new id's server with
+// the attendee rewritten), REDIRECT EVENT for an RSVP (the answer goes again
+// with the new UID). A loop, or more than MaxRedirects hops, ends with a
+// logged error.
+func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) []*OutMessage {
+	var out []*OutMessage
+	for _, in := range r.Info {
+		if in.Code != cipmini.InfoRedirect {
+			continue
+		}
+		f := strings.Fields(in.Args) // USER old IS NOW new
+		if len(f) != 5 || !strings.EqualFold(f[2], "IS") || !strings.EqualFold(f[3], "NOW") {
+			log.Warn("store: malformed REDIRECT", "line", in.String())
+			continue
+		}
+		kind, from, to := strings.ToUpper(f[0]), f[1], f[4]
+		seen := append(append([]string(nil), m.Seen...), strings.ToLower(from))
+		if m.Hops >= MaxRedirects || contains(seen, strings.ToLower(to)) {
+			log.Error("store: redirect loop or too many redirects; not followed", "from", from, "to", to, "hops", m.Hops)
+			continue
+		}
+		n := *m
+		n.ID, n.Hops, n.Seen, n.Tries, n.LastError = m.ID+"r"+strconv.Itoa(m.Hops+1)+"-"+strconv.Itoa(len(out)), m.Hops+1, seen, 0, ""
+		n.NextTry = c.Now().Unix()
+		var err error
+		switch {
+		case kind == "USER" && m.Verb == cipmini.VerbSendEvent.String():
+			n.To = domainOf(vcal.NormalizeAddress(to))
+			n.For = []string{vcal.NormalizeAddress(to)}
+			n.Data, err = rewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
+		case kind == "EVENT" && m.Verb == cipmini.VerbRSVP.String():
+			n.UID = to
+			n.Data, err = rewriteUID(m.Data, to)
+		default:
+			continue
+		}
+		if err != nil {
+			log.Error("store: cannot follow a redirect", "line", in.String(), "err", err)
+			continue
+		}
+		log.Info("store: following a redirect", "line", in.String())
+		out = append(out, &n)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

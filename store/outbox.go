@@ -1,0 +1,87 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// outKeyPrefix starts the key of every queued outgoing message.
+const outKeyPrefix = "out:"
+
+// States of an outgoing message.
+const (
+	OutQueued = "queued" // waiting for its next try
+	OutFailed = "failed" // a final NO, or given up; kept for a while to be seen
+)
+
+// OutMessage is one message for another server, kept in the store until that
+// server answers OK (then it is deleted) or a final NO, or until it is given
+// up (PROFILE.md section 10).
+type OutMessage struct {
+	ID string `json:"id"`
+	// To is the server id to deliver to.
+	To string `json:"to"`
+	// Verb is "SENDEVENT" or "RSVP".
+	Verb string `json:"verb"`
+	// Data is the command's data block.
+	Data string `json:"data"`
+	// UID is the event the message is about.
+	UID string `json:"uid"`
+	// For lists the user ids the message is meant for: the attendees on
+	// that server, or the owner an RSVP answers.
+	For []string `json:"for"`
+	// Hops counts the REDIRECTs followed; Seen lists the ids already tried,
+	// so that a redirect loop ends.
+	Hops int      `json:"hops,omitempty"`
+	Seen []string `json:"seen,omitempty"`
+
+	State     string `json:"state"`
+	Tries     int    `json:"tries"`
+	Created   int64  `json:"created"`  // Unix seconds
+	NextTry   int64  `json:"next_try"` // Unix seconds
+	LastError string `json:"last_error,omitempty"`
+}
+
+func outKey(id string) string { return outKeyPrefix + id }
+
+// newOutID returns a message id that sorts by creation time.
+func newOutID(now time.Time, seq uint64) string {
+	return fmt.Sprintf("%016x-%s", now.UnixNano(), strconv.FormatUint(seq, 36))
+}
+
+// putOut writes a message in a transaction: the Scheduler queues messages in
+// the same commit as the change that causes them, so that a crash never
+// keeps one without the other.
+func putOut(tx *Tx, m *OutMessage) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("store: encoding message %s: %w", m.ID, err)
+	}
+	return tx.Set(outKey(m.ID), string(b))
+}
+
+// Queue returns the outgoing messages, oldest first. It is safe for
+// concurrent use.
+func (db *DB) Queue() ([]*OutMessage, error) {
+	var out []*OutMessage
+	var bad error
+	err := db.View(func(tx *Tx) error {
+		return tx.AscendKeys(outKeyPrefix+"*", func(key, val string) bool {
+			var m OutMessage
+			if err := json.Unmarshal([]byte(val), &m); err != nil {
+				bad = fmt.Errorf("store: message %s: %w", key, err)
+				return false
+			}
+			out = append(out, &m)
+			return true
+		})
+	})
+	if err == nil {
+		err = bad
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}
