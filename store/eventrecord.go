@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
 // eventKeyPrefix starts the key of every event record: "event:" + UID.
@@ -42,6 +44,20 @@ type eventRecord struct {
 	Comments map[string]string `json:"comments,omitempty"`
 	// Updated is when the record last changed, Unix seconds.
 	Updated int64 `json:"updated"`
+	// Span is the one busy period, Unix seconds, of an event that does not
+	// recur; Free marks one that never makes anyone busy (TRANSP:TRANSPARENT,
+	// a VTODO). Either lets the free/busy index be built at start without
+	// parsing ICal; a recurring event has neither.
+	Span *[2]int64 `json:"span,omitempty"`
+	Free bool      `json:"free,omitempty"`
+}
+
+// describe sets Span and Free from the parsed event.
+func (r *eventRecord) describe(ev *vcal.Event) {
+	r.Span, r.Free = nil, ev.Transparent || ev.Kind != "VEVENT"
+	if !r.Free && !ev.Recurring && len(ev.Overrides) == 0 {
+		r.Span = &[2]int64{ev.Start.Unix(), ev.End.Unix()}
+	}
 }
 
 func eventKey(uid string) string { return eventKeyPrefix + uid }

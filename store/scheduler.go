@@ -75,11 +75,9 @@ func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) 
 		return nil, fmt.Errorf("%w (restore a backup)", err)
 	}
 	for _, r := range recs {
-		ev, err := parseStored(r)
-		if err != nil {
-			return nil, fmt.Errorf("store: stored event %s is unreadable: %w (restore a backup)", r.UID, err)
+		if err := s.reindex(r, nil); err != nil {
+			return nil, fmt.Errorf("%w (restore a backup)", err)
 		}
-		s.reindex(r, ev)
 	}
 	log.Info("store: events loaded", "events", len(recs))
 	return s, nil
@@ -155,11 +153,13 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 	return err
 }
 
-// reindex brings the free/busy index up to date with a record.
-func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) {
-	if r.Cancelled || ev.Transparent || ev.Kind != "VEVENT" {
+// reindex brings the free/busy index up to date with a record. ev is the
+// record's parsed text, or nil: it is parsed only when the record does not
+// say its busy time itself (a recurring event).
+func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
+	if r.Cancelled || r.Free {
 		s.index.remove(r.UID)
-		return
+		return nil
 	}
 	var entries []indexEntry
 	for user, st := range r.Holders {
@@ -168,9 +168,15 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) {
 		}
 		entries = append(entries, indexEntry{user: user, tentative: st != Accepted})
 	}
-	if !ev.Recurring && len(ev.Overrides) == 0 {
-		s.index.put(r.UID, entries, []period{{Start: ev.Start, End: ev.End}}, nil)
-		return
+	if r.Span != nil {
+		s.index.put(r.UID, entries, []period{{Start: time.Unix(r.Span[0], 0).UTC(), End: time.Unix(r.Span[1], 0).UTC()}}, nil)
+		return nil
+	}
+	if ev == nil {
+		var err error
+		if ev, err = parseStored(r); err != nil {
+			return fmt.Errorf("store: stored event %s is unreadable: %w", r.UID, err)
+		}
 	}
 	first, last, unbounded := ev.Bounds()
 	rec := &recurringEntry{first: first.Unix(), last: last.Unix(), unbounded: unbounded,
@@ -186,6 +192,7 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) {
 			return ps, nil
 		}}
 	s.index.put(r.UID, entries, nil, rec)
+	return nil
 }
 
 // parseError maps an event data error to its completion: limits are 006,

@@ -87,12 +87,13 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		if err != nil {
 			return tempFailure(s.log, "preparing messages for other servers", err)
 		}
-		if err := s.saveWith(d.rec, out); err != nil {
-			return tempFailure(s.log, "storing an event", err)
-		}
 		stored, err := parseStored(d.rec)
 		if err != nil {
-			return tempFailure(s.log, "re-reading a stored event", err)
+			return tempFailure(s.log, "re-reading an event to store", err)
+		}
+		d.rec.describe(stored)
+		if err := s.saveWith(d.rec, out); err != nil {
+			return tempFailure(s.log, "storing an event", err)
 		}
 		s.reindex(d.rec, stored)
 	}
