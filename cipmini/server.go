@@ -3,9 +3,11 @@ package cipmini
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,10 +65,48 @@ type Server struct {
 	// Default DefaultAuthFailureDelay (1 second); negative means none.
 	AuthFailureDelay time.Duration
 
+	// TLSConfig, when set, enables AUTHENTICATE TLS and ServeTLS; it must
+	// hold the server's certificate. The Server uses a copy, with TLS 1.2
+	// at least. Nil (the default): AUTHENTICATE TLS is answered NO 001.
+	TLSConfig *tls.Config
+	// PeerTrust, when set with TLSConfig, has clients asked for a
+	// certificate: one it accepts authenticates the session as the peer
+	// server its DNS name gives; one it refuses fails the handshake, which
+	// closes the connection. A client without a certificate stays
+	// anonymous, encrypted. Default nil: no certificate is asked for.
+	PeerTrust *PeerTrust
+	// AllowPlaintextLogin lets AUTHENTICATE LOGIN work on a connection
+	// without TLS although TLSConfig is set. Default false: such a LOGIN
+	// is answered NO 002 and the password is not looked at. Without
+	// TLSConfig, LOGIN always works in the clear.
+	AllowPlaintextLogin bool
+	// HandshakeTimeout bounds a TLS handshake. Default
+	// DefaultHandshakeTimeout (30 seconds).
+	HandshakeTimeout time.Duration
+	// MaxConnsPerAddr is the number of sessions served at once for one
+	// address (an IPv4 address, or an IPv6 /64); one more is answered
+	// "NO 007" and closed. Default DefaultMaxConnsPerAddr (32); negative
+	// means no limit.
+	MaxConnsPerAddr int
+	// MaxLoginFailuresPerMinute is the failed logins an address may make
+	// a minute. Each failure is answered after AuthFailureDelay doubled
+	// for each recent failure of that address (at most 16 times); past the
+	// limit the address's connections are answered "NO 007" and closed,
+	// and its logins refused unchecked, until its count has drained at
+	// that rate. Default DefaultMaxLoginFailuresPerMinute (10); negative
+	// means no limit.
+	MaxLoginFailuresPerMinute int
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	sessions  map[*session]struct{}
 	active    int
+	perAddr   map[netip.Addr]int // sessions per address key, under mu
+	refusing  atomic.Int32       // connections being answered NO 007
+	failOnce  sync.Once
+	failures  *leakyTable[netip.Addr] // failed logins per address key
+	tlsOnce   sync.Once
+	tlsCfg    *tls.Config
 	closing   atomic.Bool
 	done      chan struct{} // closed when the last session ends after closing
 }
@@ -118,6 +158,12 @@ func (s *Server) ListenAndServe(addr string) error {
 // fails or the server is shut down, when it returns ErrServerClosed. Serve
 // closes l on return.
 func (s *Server) Serve(l net.Listener) error {
+	return s.serve(l, false)
+}
+
+// serve is Serve, with a TLS handshake first on every connection when
+// implicitTLS is set.
+func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.ServerID == "" || s.Backend == nil {
 		return errors.New("cipmini: Server needs a ServerID and a Backend")
 	}
@@ -156,19 +202,28 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		s.startSession(conn)
+		s.startSession(conn, implicitTLS)
 	}
 }
 
 // startSession registers a session for conn and serves it, or turns the
-// connection away with NO 007 when the server is full or closing.
-func (s *Server) startSession(conn net.Conn) {
+// connection away with NO 007 when the server, or the client's address, is
+// full, when the address is blocked after failed logins, or when the server
+// is closing.
+func (s *Server) startSession(conn net.Conn, implicitTLS bool) {
+	key := addrKey(conn.RemoteAddr())
+	blocked := s.loginBlocked(key)
 	s.mu.Lock()
 	full := s.active >= s.maxConns()
 	closing := s.closing.Load()
+	addrFull := false
 	var sess *session
-	if !full && !closing {
+	if !full && !closing && !blocked {
+		addrFull = !s.admitAddr(key)
+	}
+	if !full && !closing && !blocked && !addrFull {
 		sess = newSession(s, conn)
+		sess.addr, sess.implicitTLS = key, implicitTLS
 		if s.sessions == nil {
 			s.sessions = make(map[*session]struct{})
 		}
@@ -178,10 +233,15 @@ func (s *Server) startSession(conn net.Conn) {
 	s.mu.Unlock()
 	if sess == nil {
 		text := "Too many connections, try again later"
-		if closing {
+		switch {
+		case closing:
 			text = "Server shutting down"
+		case blocked:
+			text = "Too many failed logins, try again later"
+		case addrFull:
+			text = "Too many connections from your address, try again later"
 		}
-		go s.refuse(conn, text)
+		s.turnAway(conn, text, implicitTLS)
 		return
 	}
 	go sess.serve()
@@ -200,6 +260,7 @@ func (s *Server) refuse(conn net.Conn, text string) {
 func (s *Server) endSession(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
+	s.releaseAddr(sess.addr)
 	s.active--
 	if s.active == 0 && s.done != nil {
 		close(s.done)

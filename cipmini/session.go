@@ -3,10 +3,12 @@ package cipmini
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -28,6 +30,10 @@ type session struct {
 	log  *slog.Logger
 	ctx  context.Context
 	stop context.CancelFunc
+
+	addr        netip.Addr // key of the per-address limits
+	implicitTLS bool       // the handshake comes before the greeting
+	tlsConn     *tls.Conn  // set once TLS is on; conn stays the raw one
 
 	id           Identity
 	authFailures int
@@ -63,7 +69,7 @@ func (s *session) wake() {
 
 func (s *session) serve() {
 	defer s.srv.endSession(s)
-	defer s.conn.Close()
+	defer s.closeConn()
 	defer s.stop()
 	defer func() {
 		if v := recover(); v != nil {
@@ -71,6 +77,9 @@ func (s *session) serve() {
 			s.complete(NO(CodeTempFailure, "Internal error"))
 		}
 	}()
+	if s.implicitTLS && s.handshake() != nil {
+		return
+	}
 	if s.writeLine("OK CIP 1.0 "+s.srv.ServerID) != nil {
 		return
 	}
@@ -169,7 +178,7 @@ func (s *session) handle(line []byte) error {
 	if err != nil {
 		return keepGoing(err)
 	}
-	req := &Request{Identity: s.id, RemoteAddr: s.conn.RemoteAddr(), Data: data}
+	req := &Request{Identity: s.id, RemoteAddr: s.conn.RemoteAddr(), TLS: s.tlsConn != nil, Data: data}
 	reply, err := s.callBackend(cmd.Verb, req)
 	if cap(s.data) > keepDataCap {
 		s.data = nil
@@ -260,6 +269,9 @@ func (s *session) authenticate(cmd *Command) error {
 	if cmd.NArgs == 0 {
 		return s.complete(NO(CodeInvalid, "AUTHENTICATE needs a mechanism"))
 	}
+	if equalFoldASCII(cmd.Args[0], "TLS") {
+		return s.startTLS(cmd)
+	}
 	if !equalFoldASCII(cmd.Args[0], "LOGIN") {
 		return s.complete(NO(CodeInvalid, "Unknown authentication mechanism"))
 	}
@@ -267,6 +279,13 @@ func (s *session) authenticate(cmd *Command) error {
 		return s.complete(NO(CodeInvalid, "Usage: AUTHENTICATE LOGIN identity password"))
 	}
 	s.id = Identity{}
+	if s.srv.TLSConfig != nil && s.tlsConn == nil && !s.srv.AllowPlaintextLogin {
+		return s.complete(NO(CodeNotAllowed, "Not allowed without TLS: AUTHENTICATE TLS first"))
+	}
+	if s.srv.loginBlocked(s.addr) {
+		s.complete(NO(CodeNone, "Access denied."))
+		return errEndSession
+	}
 	identity, password := string(cmd.Args[1]), string(cmd.Args[2])
 	var id Identity
 	err := ErrAuthFailed
@@ -279,7 +298,12 @@ func (s *session) authenticate(cmd *Command) error {
 		return s.complete(OK(CodeNone, "Login complete"))
 	case errors.Is(err, ErrAuthFailed):
 		s.authFailures++
-		if d := s.srv.authFailureDelay(); d > 0 {
+		d, blocked := s.srv.loginFailed(s.addr)
+		if blocked {
+			s.log.Warn("cipmini: address blocked after too many failed logins", "addr", s.addr.String())
+			s.authFailures = s.srv.maxAuthFailures()
+		}
+		if d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:

@@ -41,6 +41,7 @@ type recurringEntry struct {
 	last      int64 // end of the last instance; meaningless when unbounded
 	unbounded bool
 	expand    func(from, to time.Time) ([]period, error)
+	except    map[int64]bool // occurrences this user declined one by one
 }
 
 // period is one busy instance as the index reports it.
@@ -48,6 +49,7 @@ type period struct {
 	Start, End time.Time
 	UID        string
 	Tentative  bool
+	rid        int64 // RECURRENCE-ID of an occurrence, Unix seconds
 }
 
 func newBusyIndex() *busyIndex {
@@ -58,6 +60,7 @@ func newBusyIndex() *busyIndex {
 type indexEntry struct {
 	user      string
 	tentative bool
+	except    map[int64]bool // occurrences declined one by one
 }
 
 // put replaces everything indexed for uid. single holds the event's periods
@@ -76,7 +79,7 @@ func (x *busyIndex) put(uid string, entries []indexEntry, single []period, rec *
 		users = append(users, e.user)
 		if rec != nil {
 			r := *rec
-			r.uid, r.tentative = uid, e.tentative
+			r.uid, r.tentative, r.except = uid, e.tentative, e.except
 			ub.recurring[uid] = &r
 			continue
 		}
@@ -159,6 +162,9 @@ func (x *busyIndex) busy(user string, from, to time.Time, except string) ([]peri
 			return nil, err
 		}
 		for _, p := range ps {
+			if r.except[p.rid] {
+				continue
+			}
 			p.UID, p.Tentative = r.uid, r.tentative
 			out = append(out, p)
 		}

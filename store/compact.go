@@ -99,6 +99,7 @@ func (db *DB) compactLocked() error {
 		return fmt.Errorf("store: compact: %w", err)
 	}
 	dirErr := syncDir(db.dir)
+	db.syncs.Add(2) // the new file's and the directory's
 
 	db.swapMu.Lock()
 	oldDB, oldFile := db.bdb, db.dataFile

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -54,7 +55,12 @@ type Courier struct {
 	// Timeout bounds one delivery. Default 60 s.
 	Timeout time.Duration
 	// Now returns the current time; tests may replace it before Run.
-	Now  func() time.Time
+	Now func() time.Time
+	// TLS, when set, gives the TLS configuration for a peer (this server's
+	// certificate, the peer's checked against the server id), or nil: the
+	// courier then says AUTHENTICATE TLS, which authenticates it by its
+	// certificate, instead of logging in with login_password.
+	TLS  func(serverID string) *tls.Config
 	wake chan struct{}
 }
 
@@ -160,7 +166,16 @@ func (c *Courier) exchange(ctx context.Context, m *OutMessage) (*cipmini.Reply, 
 		return nil, err
 	}
 	defer cl.Close()
-	if p := c.dir.Peer(m.To); p != nil && p.LoginPassword != "" {
+	overTLS := false
+	if c.TLS != nil {
+		if cfg := c.TLS(m.To); cfg != nil {
+			if err := cl.StartTLS(ctx, cfg); err != nil {
+				return nil, err
+			}
+			overTLS = true
+		}
+	}
+	if p := c.dir.Peer(m.To); p != nil && p.LoginPassword != "" && !overTLS {
 		r, err := cl.Authenticate(ctx, c.dir.ServerID, p.LoginPassword)
 		if err != nil {
 			return nil, err

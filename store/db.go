@@ -173,6 +173,7 @@ type DB struct {
 	liveBytes    atomic.Int64
 	bytesWritten atomic.Int64
 	compactions  atomic.Int64
+	syncs        atomic.Int64
 }
 
 // Open opens the database in dir, creating dir (mode 0700) and an empty
@@ -273,6 +274,7 @@ func (db *DB) load() error {
 		if err != nil {
 			return fmt.Errorf("store: %s: %w", db.path, err)
 		}
+		db.syncs.Add(1)
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("store: fsync %s: %w", db.path, err)
 		}
@@ -397,6 +399,7 @@ func (db *DB) timedSync() {
 	if db.closed {
 		return
 	}
+	db.syncs.Add(1)
 	if err := db.dataFile.Sync(); err != nil {
 		db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
 	}
@@ -415,6 +418,10 @@ type Stats struct {
 	BytesWritten int64
 	// Compactions counts the compactions since Open.
 	Compactions int64
+	// Syncs counts the fsyncs since Open of the data file, of compacted
+	// files and of the directory: each one a flash write. It does not
+	// grow while nothing is written.
+	Syncs int64
 }
 
 // Stats returns the DB's counters. After Close, LiveKeys is zero.
@@ -424,6 +431,7 @@ func (db *DB) Stats() Stats {
 		LiveBytes:    db.liveBytes.Load(),
 		BytesWritten: db.bytesWritten.Load(),
 		Compactions:  db.compactions.Load(),
+		Syncs:        db.syncs.Load(),
 	}
 	db.View(func(tx *Tx) error {
 		s.LiveKeys, _ = tx.Len()
@@ -449,6 +457,7 @@ func (db *DB) Close() error {
 	}
 	db.syncMu.Unlock()
 	var errs []error
+	db.syncs.Add(1)
 	if err := db.dataFile.Sync(); err != nil {
 		errs = append(errs, fmt.Errorf("store: fsync %s: %w", db.path, err))
 	}

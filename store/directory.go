@@ -84,8 +84,9 @@ type User struct {
 	Password *Secret
 	Invite   Invite
 	FreeBusy FreeBusyAccess
-	// Policy applies to resources only.
+	// Policy and Limits apply to resources only.
 	Policy Policy
+	Limits Limits
 }
 
 // Peer is another CIP server that this one knows.

@@ -42,6 +42,9 @@ type eventRecord struct {
 	Answers map[string]string `json:"answers,omitempty"`
 	// Comments keeps the reason a resource gave with its answer.
 	Comments map[string]string `json:"comments,omitempty"`
+	// Declines maps a local resource that accepted a series to the
+	// occurrences it declined one by one (RECURRENCE-IDs, Unix seconds).
+	Declines map[string][]int64 `json:"declines,omitempty"`
 	// Updated is when the record last changed, Unix seconds.
 	Updated int64 `json:"updated"`
 	// Span is the one busy period, Unix seconds, of an event that does not

@@ -48,8 +48,10 @@ func rewrite(data string, change func(*ical.Component)) (string, error) {
 }
 
 // replyText is an iTIP REPLY (RFC 5546 3.2.3) carrying one attendee's
-// answer to an event, as the RSVP data this server sends.
-func replyText(uid string, seq int, owner, attendee, partstat, comment string, now time.Time) (string, error) {
+// answer to an event, as the RSVP data this server sends, with one more
+// component declining each occurrence in declined (RECURRENCE-IDs, Unix
+// seconds) when the series itself is accepted.
+func replyText(uid string, seq int, owner, attendee, partstat, comment string, declined []int64, now time.Time) (string, error) {
 	cal := ical.NewCalendar()
 	cal.Props.SetText(ical.PropVersion, "2.0")
 	cal.Props.SetText(ical.PropProductID, ProdID)
@@ -69,6 +71,18 @@ func replyText(uid string, seq int, owner, attendee, partstat, comment string, n
 		ev.Props.SetText(ical.PropComment, comment)
 	}
 	cal.Children = append(cal.Children, ev)
+	for _, rid := range declined {
+		occ := ical.NewComponent(ical.CompEvent)
+		for _, name := range []string{ical.PropUID, ical.PropSequence, ical.PropDateTimeStamp, ical.PropOrganizer} {
+			occ.Props[name] = ev.Props[name]
+		}
+		occ.Props.SetDateTime(ical.PropRecurrenceID, time.Unix(rid, 0).UTC())
+		no := ical.NewProp(ical.PropAttendee)
+		no.Value = att.Value
+		no.Params.Set(ical.ParamParticipationStatus, Declined)
+		occ.Props.Add(no)
+		cal.Children = append(cal.Children, occ)
+	}
 	var buf bytes.Buffer
 	if err := vcal.Encode(&buf, cal); err != nil {
 		return "", err

@@ -9,7 +9,8 @@ import (
 
 // RSVP stores attendees' answers on the owner's copy of an event owned here
 // (PROFILE.md 6.3), then answers "* CONFIRMED" for every participant whose
-// status is now accepted.
+// status is now accepted. An answer with a SEQUENCE lower than the stored
+// one is stale (NO 005); one without SEQUENCE answers the stored version.
 func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	rp, err := vcal.ParseReply(req.Data, nil)
 	if err != nil {
@@ -31,7 +32,7 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 		}
 		return r
 	}
-	if rp.Sequence < rec.Sequence {
+	if rp.HasSequence && rp.Sequence < rec.Sequence {
 		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: the event has changed since")}
 	}
 	ev, err := parseStored(rec)
@@ -122,7 +123,7 @@ func (s *Scheduler) answersOwnCopy(id cipmini.Identity, rp *vcal.Reply, rec *eve
 // by another server, and queues the answer to that server (draft section 3:
 // Bob accepts on b.com, and b.com tells a.com).
 func (s *Scheduler) rsvpOnward(user string, rp *vcal.Reply, rec *eventRecord) *cipmini.Reply {
-	if rp.Sequence < rec.Sequence {
+	if rp.HasSequence && rp.Sequence < rec.Sequence {
 		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: the event has changed since")}
 	}
 	st := rp.Attendees[0].PartStat
@@ -136,7 +137,7 @@ func (s *Scheduler) rsvpOnward(user string, rp *vcal.Reply, rec *eventRecord) *c
 		}
 		rec.Comments[user] = rp.Comment
 	}
-	text, err := replyText(rec.UID, rec.Sequence, rec.Owner, rp.Attendees[0].Address, st, rp.Comment, s.Now())
+	text, err := replyText(rec.UID, rec.Sequence, rec.Owner, rp.Attendees[0].Address, st, rp.Comment, nil, s.Now())
 	if err != nil {
 		return tempFailure(s.log, "writing an answer", err)
 	}

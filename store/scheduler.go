@@ -166,7 +166,14 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 		if st == Declined || st == Delegated {
 			continue
 		}
-		entries = append(entries, indexEntry{user: user, tentative: st != Accepted})
+		e := indexEntry{user: user, tentative: st != Accepted}
+		if ids := r.Declines[user]; len(ids) > 0 {
+			e.except = map[int64]bool{}
+			for _, id := range ids {
+				e.except[id] = true
+			}
+		}
+		entries = append(entries, e)
 	}
 	if r.Span != nil {
 		s.index.put(r.UID, entries, []period{{Start: time.Unix(r.Span[0], 0).UTC(), End: time.Unix(r.Span[1], 0).UTC()}}, nil)
@@ -187,7 +194,7 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 			}
 			ps := make([]period, len(ins))
 			for i, in := range ins {
-				ps[i] = period{Start: in.Start, End: in.End}
+				ps[i] = period{Start: in.Start, End: in.End, rid: in.RecurrenceID.Unix()}
 			}
 			return ps, nil
 		}}

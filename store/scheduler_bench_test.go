@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
 // benchEnv is a schedEnv for benchmarks.
@@ -34,6 +36,7 @@ func testDirectoryB(b *testing.B) *Directory {
 	for _, u := range []*User{
 		{ID: "room-1@rooms.test", Kind: Room, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
 		{ID: "carol@rooms.test", Kind: Person, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
+		{ID: "hall@rooms.test", Kind: Room, Invite: InviteAnyone, FreeBusy: FreeBusyPublic, Policy: PolicyAcceptAlways},
 	} {
 		if err := d.AddUser(u); err != nil {
 			b.Fatal(err)
@@ -146,5 +149,84 @@ func BenchmarkColdStart10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		db.Close()
+	}
+}
+
+// fillMixed books the hall (accept-always) with 9,500 one-hour meetings and
+// 500 endless weekly series, all from 2027.
+func (e *schedEnv) fillMixed(b *testing.B) {
+	for i := 0; i < 10000; i++ {
+		start, end := slot(i)
+		extra := ""
+		if i%20 == 0 {
+			extra = "RRULE:FREQ=WEEKLY\r\n"
+		}
+		ev := event(fmt.Sprintf("mix-%d@x.test", i), 0, stamp1, start, end, "tom@x.test", "hall@rooms.test")
+		ev = strings.Replace(ev, "END:VEVENT", extra+"END:VEVENT", 1)
+		r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)})
+		if !r.Completion.OK {
+			b.Fatalf("fill %d: %+v", i, r)
+		}
+	}
+}
+
+// BenchmarkFreeBusyWeekMixed measures FREEBUSY for one week of a resource
+// holding 10,000 events of which 500 are endless weekly series.
+func BenchmarkFreeBusyWeekMixed(b *testing.B) {
+	e := benchEnv(b, SyncNever)
+	e.fillMixed(b)
+	addr := e.serve(b)
+	c, err := cipmini.Dial(context.Background(), addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("ATTENDEE: hall@rooms.test\r\nDTSTART: 20270607T000000Z\r\nDTEND: 20270614T000000Z\r\n")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := c.FreeBusy(context.Background(), req)
+		if err != nil || !r.Completion.OK || len(r.Data) == 0 {
+			b.Fatal(err, r)
+		}
+	}
+}
+
+// BenchmarkConflictCheckMixed measures the accept-if-free decision for a
+// new one-hour invitation against the same store.
+func BenchmarkConflictCheckMixed(b *testing.B) {
+	e := benchEnv(b, SyncNever)
+	e.fillMixed(b)
+	u := *e.dir.User("hall@rooms.test")
+	u.Policy = PolicyAcceptIfFree
+	evs, err := vcal.ParseEvents([]byte(event("new@y.test", 0, stamp1, "20270609T183000Z", "20270609T193000Z", "mary@y.test", "hall@rooms.test")), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if d := e.sched.decide(&u, evs[0]); d.status == "" {
+			b.Fatal("no decision")
+		}
+	}
+}
+
+// BenchmarkFreeBusySecondly measures FREEBUSY for one hour in 2026 of a
+// FREQ=SECONDLY series that started in 2020 (3,600 occurrences merged).
+func BenchmarkFreeBusySecondly(b *testing.B) {
+	e := benchEnv(b, SyncNever)
+	ev := event("sec@x.test", 0, stamp1, "20200101T000000Z", "20200101T000001Z", "tom@x.test", "carol@rooms.test")
+	ev = strings.Replace(ev, "END:VEVENT", "RRULE:FREQ=SECONDLY\r\nEND:VEVENT", 1)
+	if r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)}); !r.Completion.OK {
+		b.Fatal(r)
+	}
+	req := &cipmini.Request{Data: []byte("ATTENDEE: carol@rooms.test\r\nDTSTART: 20260301T100000Z\r\nDTEND: 20260301T110000Z\r\n")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if r := e.sched.FreeBusy(context.Background(), req); !r.Completion.OK {
+			b.Fatal(r)
+		}
 	}
 }

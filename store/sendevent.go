@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/vcal"
@@ -133,7 +132,7 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 	}
 	keepAnswers := old != nil && (ver == versionSame || ver == versionMinor || !ev.RecurrenceID.IsZero())
 	if keepAnswers {
-		rec.Answers, rec.Comments = old.Answers, old.Comments
+		rec.Answers, rec.Comments, rec.Declines = old.Answers, old.Comments, old.Declines
 	}
 	if wholeCancel {
 		// A cancellation keeps the stored text: it only frees the time.
@@ -225,14 +224,22 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	case prev != "" && prev != NeedsAction:
 		st = prev
 	case u.Kind.Resource():
-		var reason string
-		st, reason = s.decide(u, ev)
-		d.decided = append(d.decided, key)
-		if reason != "" {
+		dec := s.decide(u, ev)
+		st = dec.status
+		if st != NeedsAction {
+			d.decided = append(d.decided, key) // a manual resource answers later
+		}
+		if dec.reason != "" {
 			if d.rec.Comments == nil {
 				d.rec.Comments = map[string]string{}
 			}
-			d.rec.Comments[key] = reason
+			d.rec.Comments[key] = dec.reason
+		}
+		if len(dec.declined) > 0 {
+			if d.rec.Declines == nil {
+				d.rec.Declines = map[string][]int64{}
+			}
+			d.rec.Declines[key] = dec.declined
 		}
 	default:
 		st = NeedsAction
@@ -268,50 +275,6 @@ func participants(ev *vcal.Event) []vcal.Participant {
 		}
 	}
 	return ps
-}
-
-// decide is a resource's automatic answer (PROFILE.md 11) and, for a
-// decline, the reason in words a person understands.
-func (s *Scheduler) decide(u *User, ev *vcal.Event) (status, reason string) {
-	switch u.Policy {
-	case PolicyAcceptAlways:
-		return Accepted, ""
-	case PolicyDeclineAlways:
-		return Declined, u.ID + " does not accept bookings"
-	case PolicyManual:
-		return NeedsAction, ""
-	}
-	if ev.Transparent || ev.Kind != "VEVENT" {
-		return Accepted, ""
-	}
-	now := s.Now()
-	from, to := now, now.Add(DefaultConflictHorizon)
-	if ev.End.After(to) && !ev.Recurring {
-		to = ev.End
-	}
-	ins, err := ev.Instances(from, to, DefaultMaxInstances)
-	if err != nil {
-		return Declined, "the meeting has too many occurrences to check"
-	}
-	if len(ins) == 0 {
-		return Accepted, "" // only past occurrences: not judged
-	}
-	busy, err := s.index.busy(u.ID, ins[0].Start, ins[len(ins)-1].End, ev.UID)
-	if err != nil {
-		return Declined, "the room's calendar has too many occurrences to check"
-	}
-	j := 0
-	for _, in := range ins {
-		for j < len(busy) && !busy[j].End.After(in.Start) {
-			j++
-		}
-		for k := j; k < len(busy) && busy[k].Start.Before(in.End); k++ {
-			if !busy[k].Tentative && busy[k].End.After(in.Start) {
-				return Declined, u.ID + " is already booked at " + in.Start.UTC().Format(time.RFC3339)
-			}
-		}
-	}
-	return Accepted, ""
 }
 
 // outgoing lists the messages an accepted SENDEVENT causes (PROFILE.md 10):
@@ -350,7 +313,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 		return out, nil
 	}
 	for _, user := range d.decided {
-		text, err := replyText(ev.UID, ev.Sequence, owner, user, d.rec.Holders[user], d.rec.Comments[user], s.Now())
+		text, err := replyText(ev.UID, ev.Sequence, owner, user, d.rec.Holders[user], d.rec.Comments[user], d.rec.Declines[user], s.Now())
 		if err != nil {
 			return nil, err
 		}

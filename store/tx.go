@@ -97,6 +97,7 @@ func (db *DB) afterCommit(liveDelta int64) error {
 	db.liveBytes.Add(liveDelta)
 	switch db.opts.Sync {
 	case SyncAlways:
+		db.syncs.Add(1)
 		if err := db.dataFile.Sync(); err != nil {
 			return db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
 		}

@@ -16,8 +16,10 @@ var ErrNoAnswer = errors.New("vcal: attendee gives no answer")
 // event.
 type Reply struct {
 	UID      string
-	Sequence int    // SEQUENCE, 0 when absent
-	Method   string // METHOD in upper case ("REPLY"), "" when absent
+	Sequence int // SEQUENCE, 0 when absent
+	// HasSequence reports whether the data gave a SEQUENCE.
+	HasSequence bool
+	Method      string // METHOD in upper case ("REPLY"), "" when absent
 	// DTStamp is the DTSTAMP in UTC, zero when absent.
 	DTStamp time.Time
 	// RecurrenceID is the RECURRENCE-ID in UTC when the answer is for one
@@ -71,6 +73,7 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		if r.Sequence, err = parseSequence(p.Value); err != nil {
 			return nil, propErr("SEQUENCE", p.Value, err)
 		}
+		r.HasSequence = true
 	}
 	if p := firstProp(c, "DTSTAMP"); p != nil {
 		tv, _, err := n.timeProp(p)

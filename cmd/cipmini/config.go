@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -28,16 +29,36 @@ type Config struct {
 	Sync               string   `toml:"sync"` // always (default), second, never
 	AllowAnonymousRSVP bool     `toml:"allow_anonymous_rsvp"`
 	DNSResolver        string   `toml:"dns_resolver"`
+	// MaxConns is the number of CIP sessions served at once: default 64,
+	// or the --board profile's.
+	MaxConns int `toml:"max_conns"`
 	// The outgoing queue's retries (PROFILE.md 10), as Go durations: the
 	// first after 30s, doubling, at most 1h apart, given up after 72h.
 	QueueRetryFirst string `toml:"queue_retry_first"`
 	QueueRetryMax   string `toml:"queue_retry_max"`
 	QueueGiveUp     string `toml:"queue_give_up"`
+	// Security (README, Security; tlsconfig.go): PEM files for this
+	// server's certificate and key and for the peers' CA or pinned
+	// certificates; the implicit-TLS listener (":5230" when TLS is
+	// configured, "" for none); and the wearing-down limits, where an
+	// unset key means the default and 0 means no limit.
+	TLSCert                   string  `toml:"tls_cert"`
+	TLSKey                    string  `toml:"tls_key"`
+	PeerCA                    string  `toml:"peer_ca"`
+	TLSListen                 *string `toml:"tls_listen"`
+	AllowPlaintextLogin       bool    `toml:"allow_plaintext_login"`
+	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default 32
+	MaxLoginFailuresPerMinute *int    `toml:"max_login_failures_per_minute"` // default 10
+	MaxEventsPerHour          *int    `toml:"max_events_per_hour"`           // default 600, per client
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
 	Redirects []RedirectConfig `toml:"redirect"`
 	Groups    []GroupConfig    `toml:"group"`
+
+	// meta tells which keys the file sets, so that a --board profile
+	// fills in only the others.
+	meta toml.MetaData
 }
 
 // UserConfig is one [[user]].
@@ -49,6 +70,14 @@ type UserConfig struct {
 	Invite       string `toml:"invite"`   // anyone, authenticated (default)
 	FreeBusy     string `toml:"freebusy"` // public, authenticated, private
 	Policy       string `toml:"policy"`   // resources: accept-if-free (default), accept-always, decline-always, manual
+	// Resources' booking limits (PROFILE.md 11); zero values mean no limit.
+	TimeZone           string   `toml:"timezone"`      // IANA or Windows zone name for working_hours; default UTC
+	WorkingHours       string   `toml:"working_hours"` // "Mon-Fri 08:00-18:00"
+	BookingWindowDays  int      `toml:"booking_window_days"`
+	MaxDurationMinutes int      `toml:"max_duration_minutes"`
+	AllowRecurring     *bool    `toml:"allow_recurring"` // default true
+	MaxConflicts       int      `toml:"max_conflicts"`
+	AllowedOrganizers  []string `toml:"allowed_organizers"` // domains or addresses
 }
 
 // PeerConfig is one [[peer]].
@@ -102,8 +131,12 @@ func parseConfig(text, name string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("cipmini: %s: unknown setting %s", name, strings.Join(keys, ", "))
 	}
+	c.meta = md
 	if c.ServerID == "" {
 		return nil, fmt.Errorf("cipmini: %s: server_id is required", name)
+	}
+	if c.MaxConns < 0 {
+		return nil, fmt.Errorf("cipmini: %s: max_conns = %d: want a positive number", name, c.MaxConns)
 	}
 	if c.Listen == "" {
 		c.Listen = ":5229"
@@ -115,6 +148,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.backoff(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkSecurity(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {
@@ -247,6 +283,9 @@ func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
 	default:
 		return nil, fmt.Errorf("user %s: freebusy = %q: want public, authenticated or private", uc.Name, uc.FreeBusy)
 	}
+	if err := uc.limits(u); err != nil {
+		return nil, err
+	}
 	if uc.Policy != "" {
 		if !u.Kind.Resource() {
 			return nil, fmt.Errorf("user %s: policy applies to rooms and equipment only", uc.Name)
@@ -277,4 +316,38 @@ func (c *Config) backoff() (store.Backoff, error) {
 		*s.to = d
 	}
 	return b, nil
+}
+
+// limits reads a resource's booking limits into u.Limits.
+func (uc *UserConfig) limits(u *store.User) error {
+	set := uc.TimeZone != "" || uc.WorkingHours != "" || uc.BookingWindowDays != 0 || uc.MaxDurationMinutes != 0 ||
+		uc.AllowRecurring != nil || uc.MaxConflicts != 0 || len(uc.AllowedOrganizers) > 0
+	if !set {
+		return nil
+	}
+	if !u.Kind.Resource() {
+		return fmt.Errorf("user %s: booking limits apply to rooms and equipment only", uc.Name)
+	}
+	if uc.BookingWindowDays < 0 || uc.MaxDurationMinutes < 0 || uc.MaxConflicts < 0 {
+		return fmt.Errorf("user %s: booking_window_days, max_duration_minutes and max_conflicts cannot be negative", uc.Name)
+	}
+	l := &u.Limits
+	l.BookingWindowDays, l.MaxDurationMinutes, l.MaxConflicts = uc.BookingWindowDays, uc.MaxDurationMinutes, uc.MaxConflicts
+	l.NoRecurring = uc.AllowRecurring != nil && !*uc.AllowRecurring
+	l.AllowedOrganizers = uc.AllowedOrganizers
+	if uc.TimeZone != "" {
+		loc, err := caltime.LoadZone(uc.TimeZone)
+		if err != nil {
+			return fmt.Errorf("user %s: timezone: %w", uc.Name, err)
+		}
+		l.Location = loc
+	}
+	if uc.WorkingHours != "" {
+		w, err := store.ParseWorkingHours(uc.WorkingHours)
+		if err != nil {
+			return fmt.Errorf("user %s: %w", uc.Name, err)
+		}
+		l.WorkingHours = w
+	}
+	return nil
 }

@@ -85,6 +85,12 @@ func startDaemon(t *testing.T, config, dataDir string, extra ...string) *daemon 
 }
 
 func launchDaemon(config, dataDir string, extra ...string) (*daemon, error) {
+	return launchDaemonEnv(nil, config, dataDir, extra...)
+}
+
+// launchDaemonEnv is launchDaemon with variables (KEY=value) added to the
+// process's environment.
+func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*daemon, error) {
 	// DNS questions go to a closed port of 127.0.0.1, so that messages for
 	// other servers never leave the machine; tests that need DNS pass their
 	// own --dns-resolver after this one.
@@ -94,6 +100,9 @@ func launchDaemon(config, dataDir string, extra ...string) (*daemon, error) {
 	}
 	args = append(args, extra...)
 	cmd := exec.Command(binary, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	pr, pw := io.Pipe()
 	d := &daemon{cmd: cmd, log: &syncLog{}, done: make(chan struct{})}
 	cmd.Stderr = pw

@@ -21,11 +21,13 @@ func newLocator(cfg *Config) *locate.Locator {
 	return locate.New(cfg.DNSResolver, static)
 }
 
-// startCourier runs the delivery of the outgoing queue until the returned
+// startCourier runs the delivery of the outgoing queue, over TLS with this
+// server's certificate where TLS and peer_ca are configured, until the returned
 // function is called; that function waits for a delivery in progress and
 // may be called more than once.
-func startCourier(cfg *Config, dir *store.Directory, db *store.DB, sched *store.Scheduler, log *slog.Logger) (stop func()) {
+func startCourier(cfg *Config, dir *store.Directory, db *store.DB, sched *store.Scheduler, sec *security, log *slog.Logger) (stop func()) {
 	c := store.NewCourier(db, dir, newLocator(cfg), log)
+	c.TLS = sec.clientConfig
 	c.Backoff, _ = cfg.backoff() // checked when the configuration was read
 	sched.Queued = c.Wake
 	ctx, cancel := context.WithCancel(context.Background())

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/ciptest"
 )
 
@@ -146,4 +147,61 @@ func TestFederationDraftScenario(t *testing.T) {
 	if n := strings.Count(b.log.String(), `msg="store: delivered" message=`); n != 1 {
 		t.Fatalf("b.com delivered %d times:\n%s", n, b.log)
 	}
+}
+
+// Two servers with certificates from one site CA deliver to each other over
+// AUTHENTICATE TLS, authenticated by their certificates, with no password:
+// alice's event on a.example reaches bob on b.example.
+func TestFederationOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	caDir := filepath.Join(dir, "ca")
+	if out, err := runCmd(t, "", "cert", "ca", "--out", caDir); err != nil {
+		t.Fatalf("cert ca: %v\n%s", err, out)
+	}
+	cfg := func(id, other, otherAddr, users string) string {
+		crt, key := siteCert(t, caDir, dir, id)
+		path := filepath.Join(dir, id+".toml")
+		os.WriteFile(path, []byte(`server_id = "`+id+`"
+tls_cert = "`+crt+`"
+tls_key = "`+key+`"
+peer_ca = "`+filepath.Join(caDir, "ca.crt")+`"
+tls_listen = ""
+queue_retry_first = "100ms"
+queue_retry_max = "500ms"
+`+users+`
+[[peer]]
+server_id = "`+other+`"
+address = "`+otherAddr+`"
+`), 0o600)
+		return path
+	}
+	b := startDaemon(t, cfg("b.example", "a.example", "127.0.0.1:1", "[[user]]\nname = \"bob\"\nfreebusy = \"public\""), t.TempDir())
+	a := startDaemon(t, cfg("a.example", "b.example", b.addr, "[[user]]\nname = \"alice\"\npassword = \"alice-pw\""), t.TempDir(),
+		"--log-level", "debug")
+	event := filepath.Join(dir, "ev.txt")
+	os.WriteFile(event, []byte("UID: tlsfed@a.example\r\nSEQUENCE: 0\r\nDTSTART: 20270301T100000Z\r\nDTEND: 20270301T110000Z\r\n"+
+		"ATTENDEE; ROLE=OWNER: alice@a.example\r\nATTENDEE: bob@b.example\r\n"), 0o600)
+	// alice is local to a.example: TLS is configured there, so her cleartext
+	// LOGIN needs allow_plaintext_login; she logs in over the client API.
+	c := a.client(t)
+	ctx := context.Background()
+	caPEM, _ := os.ReadFile(filepath.Join(caDir, "ca.crt"))
+	trust, err := cipmini.ParsePeerTrust(caPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartTLS(ctx, trust.ClientConfig("a.example", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.Authenticate(ctx, "alice", "alice-pw"); err != nil || r.Err() != nil {
+		t.Fatalf("login: %v %v", err, r.Err())
+	}
+	data, _ := os.ReadFile(event)
+	if r, err := c.SendEvent(ctx, data); err != nil || !r.Completion.OK {
+		t.Fatalf("SENDEVENT: %v %+v", err, r)
+	}
+	eventually(t, "the event at b.example", func() (bool, string) {
+		out, _ := runCmd(t, "", "freebusy", "--server", b.addr, "--from", "2027-03-01", "bob@b.example")
+		return strings.Contains(out, "2027-03-01 10:00Z  2027-03-01 11:00Z  BUSY-TENTATIVE"), out + "\n" + a.log.String()
+	})
 }

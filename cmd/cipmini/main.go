@@ -1,7 +1,7 @@
 // Command cipmini is a room and resource calendar that speaks the Calendaring
 // Interoperability Protocol (CIP).
 //
-//	cipmini serve [--config FILE] [--listen ADDR] [--data DIR]
+//	cipmini serve [--config FILE] [--listen ADDR] [--data DIR] [--board NAME]
 //	cipmini check [--config FILE]
 //	cipmini passwd                  (reads a password on stdin, prints its bcrypt hash)
 //	cipmini backup [--config FILE] [--data DIR] FILE|-
@@ -10,6 +10,8 @@
 //	cipmini freebusy [--server ADDR] [--from T --to T] [--ics] USER...
 //	cipmini rsvp [--server ADDR | --owner ID] --uid UID --attendee ID --status S
 //	cipmini queue [--config FILE] [--data DIR]
+//	cipmini answer --server ADDR --login RESOURCE --password PW UID --accept|--decline [--comment TEXT]
+//	cipmini cert ca|request|sign ...  (a site CA, device keys, certificates)
 //	cipmini version
 //
 // Without --config, serve runs the embedded demo configuration: the server
@@ -49,6 +51,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"freebusy": cmdFreeBusy,
 		"rsvp":     cmdRSVP,
 		"queue":    cmdQueue,
+		"answer":   cmdAnswer,
+		"cert":     cmdCert,
 		"version": func([]string, io.Reader, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "cipmini", versionString())
 			return nil
@@ -86,6 +90,8 @@ func usage(w io.Writer) {
   freebusy   ask a server for users' busy periods
   rsvp       send an attendee's answer to the server that owns the event
   queue      list the messages waiting for other servers
+  answer     answer an invitation for a resource with the manual policy
+  cert       make a site CA, a device key and certificate request, or sign one
   version    print the version
 
 Run 'cipmini COMMAND -h' for a command's flags.

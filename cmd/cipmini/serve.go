@@ -49,6 +49,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "", "data `directory`, overriding the configuration")
 	dnsResolver := fs.String("dns-resolver", "", "host:port of the DNS server for finding other servers, overriding the configuration")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	boardName := boardFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +60,10 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	board, err := applyBoard(*boardName, cfg)
 	if err != nil {
 		return err
 	}
@@ -74,7 +79,12 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *configPath == "" {
 		logger.Info("cipmini: no --config given: running the demo configuration", "server_id", cfg.ServerID)
 	}
+	startBoard(logger, board, cfg)
 	dir, err := cfg.Directory()
+	if err != nil {
+		return err
+	}
+	sec, err := cfg.loadSecurity()
 	if err != nil {
 		return err
 	}
@@ -88,28 +98,41 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stopCourier := startCourier(cfg, dir, db, sched, logger)
+	stopCourier := startCourier(cfg, dir, db, sched, sec, logger)
 	defer stopCourier()
-	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: sched, Auth: dir, Logger: logger}
+	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(sched), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
+	cfg.applySecurity(srv, sec)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("cipmini: %w", err)
 	}
-	logger.Warn("cipmini: no TLS configured: AUTHENTICATE LOGIN passwords cross the network in the clear")
+	tl, err := sec.listen()
+	if err != nil {
+		l.Close()
+		return err
+	}
+	sec.logStart(logger, cfg, tl)
 	logger.Info("cipmini: serving", "server_id", cfg.ServerID, "listen", l.Addr().String(),
 		"data_dir", cfg.DataDir, "sync", sync.String(), "version", versionString())
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(l) }()
+	if tl != nil {
+		go func() { served <- srv.ServeTLS(tl) }()
+	}
+	sd := newNotifier(logger)
+	defer sd.close()
+	sd.ready("serving "+cfg.ServerID+" on "+l.Addr().String(), l.Addr())
 	select {
 	case err := <-served:
 		return fmt.Errorf("cipmini: %w", err)
 	case sig := <-sigs:
 		logger.Info("cipmini: shutting down", "signal", sig.String())
 	}
+	sd.stopping()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
@@ -120,17 +143,22 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("cipmini: closing the store: %w", err)
 	}
-	logger.Info("cipmini: stopped")
+	logger.Info("cipmini: stopped", flashAttrs(db)...)
 	return nil
 }
 
 func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("check", stderr)
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	boardName := boardFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	board, err := applyBoard(*boardName, cfg)
 	if err != nil {
 		return err
 	}
@@ -141,6 +169,12 @@ func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	users := dir.Users()
 	fmt.Fprintf(stdout, "server %s: %d users, %d peers, %d redirects, %d groups; listen %s, data %s\n",
 		cfg.ServerID, len(users), len(cfg.Peers), len(cfg.Redirects), len(cfg.Groups), cfg.Listen, cfg.DataDir)
+	describeBoard(stdout, board, cfg)
+	sec, err := cfg.loadSecurity()
+	if err != nil {
+		return err
+	}
+	describeSecurity(stdout, cfg, sec)
 	for _, uc := range cfg.Users {
 		if uc.Password != "" {
 			fmt.Fprintf(stdout, "warning: user %s has a plain password: use password_hash (cipmini passwd)\n", uc.Name)
