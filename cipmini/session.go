@@ -280,7 +280,9 @@ func (s *session) authenticate(cmd *Command) error {
 	}
 	s.id = Identity{}
 	if s.srv.TLSConfig != nil && s.tlsConn == nil && !s.srv.AllowPlaintextLogin {
-		return s.complete(NO(CodeNotAllowed, "Not allowed without TLS: AUTHENTICATE TLS first"))
+		// PROFILE.md 4: the text of a 002 never says why; the log does.
+		s.log.Info("cipmini: cleartext LOGIN refused: TLS is configured (AUTHENTICATE TLS first)")
+		return s.complete(NO(CodeNotAllowed, "Not allowed"))
 	}
 	if s.srv.loginBlocked(s.addr) {
 		s.complete(NO(CodeNone, "Access denied."))
