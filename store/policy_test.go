@@ -239,3 +239,21 @@ func TestSecondlySeries(t *testing.T) {
 	r, err := anon.FreeBusy(context.Background(), []byte("ATTENDEE: carol@rooms.test\r\nDTSTART: 20260301T000000Z\r\nDTEND: 20260308T000000Z\r\n"))
 	expect(t, "a week in 2026", answer(r, err), "NO 006 Too many occurrences in the window")
 }
+
+// A room booking itself (as its panel does) cannot take a slot already
+// booked: the check runs under the same lock as invitations.
+func TestSelfBookingChecksConflicts(t *testing.T) {
+	e := newSchedEnv(t)
+	expect(t, "invitation", e.send(e.client("", ""), event("inv@x.test", 0, stamp1, "20270301T100000Z", "20270301T110000Z", "tom@x.test", "room-1@rooms.test")),
+		"* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	self := func(uid, start, end string) string {
+		ev := event(uid, 0, stamp1, start, end, "room-1@rooms.test", "room-1@rooms.test")
+		return answer(e.sched.SendEvent(context.Background(), &cipmini.Request{
+			Identity: cipmini.Identity{Kind: cipmini.User, Name: "room-1@rooms.test"}, Data: []byte(ev)}), nil)
+	}
+	expect(t, "self-booking over the invitation", self("panel-1@rooms.test", "20270301T103000Z", "20270301T111500Z"),
+		"* DECLINED room-1@rooms.test\nOK 000 Stored")
+	expect(t, "self-booking when free", self("panel-2@rooms.test", "20270301T110000Z", "20270301T113000Z"), "OK 000 Stored")
+	expect(t, "busy", e.busy(e.client("", ""), "room-1@rooms.test", "20270301T000000Z", "20270302T000000Z"),
+		"20270301T100000Z/20270301T113000Z BUSY")
+}

@@ -216,6 +216,13 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	}
 	var st string
 	switch {
+	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree && old == nil:
+		// A resource booking itself (the room's panel) is checked for
+		// conflicts under the same lock as invitations, never limits; its
+		// own later changes (end early, extend) are its to make.
+		free := *u
+		free.Limits = Limits{Location: u.Limits.Location}
+		st = s.decide(&free, ev).status
 	case isOwner:
 		st = Accepted
 		if p.PartStat != "" && p.PartStat != NeedsAction {
@@ -249,6 +256,8 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	}
 	d.rec.Holders[key] = st
 	switch {
+	case isOwner && st == Declined:
+		info(cipmini.UserInfo(cipmini.InfoDeclined, addr))
 	case isOwner:
 	case u.Kind.Resource() && st == Accepted:
 		info(cipmini.UserInfo(cipmini.InfoConfirmed, addr))

@@ -50,6 +50,14 @@ type Config struct {
 	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default 32
 	MaxLoginFailuresPerMinute *int    `toml:"max_login_failures_per_minute"` // default 10
 	MaxEventsPerHour          *int    `toml:"max_events_per_hour"`           // default 600, per client
+	// HTTP (README, Room panel and HTTP; httpconfig.go): the listen
+	// address of free/busy, ICS, room panel, /healthz and /metrics ("" for
+	// none, the default); the PIN or token panel actions need ("": the
+	// panel is read-only); how long after its start a booking nobody
+	// checked in to is released (a Go duration; "" or "0": never).
+	HTTPListen   string `toml:"http_listen"`
+	PanelPIN     string `toml:"panel_pin"`
+	CheckInGrace string `toml:"checkin_grace"`
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
@@ -78,6 +86,9 @@ type UserConfig struct {
 	AllowRecurring     *bool    `toml:"allow_recurring"` // default true
 	MaxConflicts       int      `toml:"max_conflicts"`
 	AllowedOrganizers  []string `toml:"allowed_organizers"` // domains or addresses
+	// ShowTitles lets the ICS feed and the room panel show event titles
+	// and organizers (default false: "Busy").
+	ShowTitles bool `toml:"show_titles"`
 }
 
 // PeerConfig is one [[peer]].
@@ -151,6 +162,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if err := c.checkSecurity(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if _, err := c.checkInGrace(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {

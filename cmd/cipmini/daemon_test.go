@@ -94,7 +94,7 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 	// DNS questions go to a closed port of 127.0.0.1, so that messages for
 	// other servers never leave the machine; tests that need DNS pass their
 	// own --dns-resolver after this one.
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir, "--dns-resolver", "127.0.0.1:1"}
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir, "--dns-resolver", "127.0.0.1:1", "--http-listen", "127.0.0.1:0"}
 	if config != "" {
 		args = append(args, "--config", config)
 	}

@@ -48,6 +48,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "", "listen `address` (host:port), overriding the configuration")
 	dataDir := fs.String("data", "", "data `directory`, overriding the configuration")
 	dnsResolver := fs.String("dns-resolver", "", "host:port of the DNS server for finding other servers, overriding the configuration")
+	httpListen := fs.String("http-listen", "", "HTTP listen `address` (host:port), overriding the configuration's http_listen")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
 	boardName := boardFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -76,6 +77,9 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *dnsResolver != "" {
 		cfg.DNSResolver = *dnsResolver
 	}
+	if *httpListen != "" {
+		cfg.HTTPListen = *httpListen
+	}
 	if *configPath == "" {
 		logger.Info("cipmini: no --config given: running the demo configuration", "server_id", cfg.ServerID)
 	}
@@ -100,7 +104,8 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	stopCourier := startCourier(cfg, dir, db, sched, sec, logger)
 	defer stopCourier()
-	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(sched), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
+	httpd := cfg.newWeb(sched, dir, db, logger)
+	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -111,6 +116,19 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		l.Close()
 		return err
 	}
+	l = httpd.CountSessions(l)
+	if tl != nil {
+		tl = httpd.CountSessions(tl)
+	}
+	stopWeb, err := startWeb(cfg, httpd, logger)
+	if err != nil {
+		l.Close()
+		if tl != nil {
+			tl.Close()
+		}
+		return err
+	}
+	defer stopWeb()
 	sec.logStart(logger, cfg, tl)
 	logger.Info("cipmini: serving", "server_id", cfg.ServerID, "listen", l.Addr().String(),
 		"data_dir", cfg.DataDir, "sync", sync.String(), "version", versionString())
@@ -139,6 +157,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logger.Warn("cipmini: shutdown", "err", err)
 	}
 	<-served
+	stopWeb()
 	stopCourier()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("cipmini: closing the store: %w", err)

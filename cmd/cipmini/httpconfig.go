@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/cipmini/cipmini/cmd/cipmini/web"
+	"github.com/cipmini/cipmini/store"
+)
+
+// checkInGrace reads checkin_grace: zero when unset or "0".
+func (c *Config) checkInGrace() (time.Duration, error) {
+	if c.CheckInGrace == "" || c.CheckInGrace == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(c.CheckInGrace)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("checkin_grace = %q: want a duration such as 10m, or 0 for never", c.CheckInGrace)
+	}
+	return d, nil
+}
+
+// newWeb builds the HTTP server of the configuration over the scheduler the
+// CIP server uses. It is built even when http_listen is empty, so that
+// commands are counted the same way.
+func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.DB, logger *slog.Logger) *web.Server {
+	grace, _ := c.checkInGrace() // checked by parseConfig
+	show := map[string]bool{}
+	for _, uc := range c.Users {
+		if uc.ShowTitles {
+			show[dir.UserID(uc.Name)] = true
+		}
+	}
+	return web.New(sched, dir, db, web.Options{ServerID: c.ServerID, PanelPIN: c.PanelPIN, ShowTitles: show,
+		CheckInGrace: grace, Logger: logger})
+}
+
+// startWeb serves HTTP on http_listen, if set, and returns a function that
+// stops it; it logs "cipmini: http" with the address.
+func startWeb(c *Config, w *web.Server, logger *slog.Logger) (stop func(), err error) {
+	if c.HTTPListen == "" {
+		return func() {}, nil
+	}
+	l, err := net.Listen("tcp", c.HTTPListen)
+	if err != nil {
+		return nil, fmt.Errorf("cipmini: http_listen: %w", err)
+	}
+	logger.Info("cipmini: http", "http_listen", l.Addr().String())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.Serve(l); err != nil {
+			logger.Error("cipmini: http", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		w.Shutdown(ctx)
+		<-done
+	}, nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/emersion/go-ical"
+)
+
+// Booking is one busy period of a user as the free/busy index holds it,
+// with what the event says about itself. Read methods return copies.
+type Booking struct {
+	UID        string
+	Start, End time.Time // UTC; the whole period, not cut to a window
+	Tentative  bool      // the user has not accepted (BUSY-TENTATIVE)
+	Recurring  bool      // an instance of a recurring event
+	Summary    string    // SUMMARY of the event, "" when it has none
+	Organizer  string    // the event's owner
+	Sequence   int       // SEQUENCE of the stored version
+}
+
+// Bookings returns the user's busy periods that overlap [from, to), sorted by
+// start, each with its event's summary and owner: the same periods FREEBUSY
+// reports, before clipping and merging. Recurring events are expanded within
+// the window (at most DefaultMaxInstances). It reads the in-memory index and
+// the stored records, and is safe for concurrent use.
+func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error) {
+	ps, err := s.index.busy(s.dir.Canonical(user), from, to, "")
+	if err != nil {
+		return nil, err
+	}
+	type info struct {
+		summary, owner string
+		seq            int
+		recurring      bool
+	}
+	seen := map[string]*info{}
+	out := make([]Booking, 0, len(ps))
+	for _, p := range ps {
+		in := seen[p.UID]
+		if in == nil {
+			in = &info{}
+			rec, err := s.load(p.UID)
+			if err != nil {
+				return nil, err
+			}
+			if rec != nil {
+				in.owner, in.seq, in.recurring = rec.Owner, rec.Sequence, rec.Span == nil
+				if ev, err := parseStored(rec); err == nil {
+					in.summary = ev.Summary
+				}
+			}
+			seen[p.UID] = in
+		}
+		out = append(out, Booking{UID: p.UID, Start: p.Start, End: p.End, Tentative: p.Tentative,
+			Recurring: in.recurring, Summary: in.summary, Organizer: in.owner, Sequence: in.seq})
+	}
+	return out, nil
+}
+
+// FreeBusyComponent returns the user's VFREEBUSY for [from, to) with DTSTAMP
+// stamp, built by the same code as the FREEBUSY command's answer: periods
+// clipped to the window and merged within each FBTYPE. It does not apply
+// access rules (see MayReadFreeBusy). It is safe for concurrent use.
+func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*ical.Component, error) {
+	id := s.dir.Canonical(user)
+	ps, err := s.index.busy(id, from, to, "")
+	if err != nil {
+		return nil, err
+	}
+	return vfreebusy(id, from.UTC(), to.UTC(), stamp.UTC(), ps), nil
+}
+
+// MayReadFreeBusy reports whether a client with identity id may read the
+// local user u's free/busy time: the rule FREEBUSY applies (PROFILE.md 9).
+func MayReadFreeBusy(id cipmini.Identity, u *User) bool { return mayReadFreeBusy(id, u) }
+
+// StoredEvent returns the stored, parsed event with this UID and its owner,
+// or nil when none is stored. A cancelled event is returned with Cancelled
+// set. It is safe for concurrent use.
+func (s *Scheduler) StoredEvent(uid string) (*vcal.Event, error) {
+	rec, err := s.load(uid)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	ev, err := parseStored(rec)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Cancelled {
+		ev.Cancelled = true
+	}
+	return ev, nil
+}
