@@ -60,6 +60,11 @@ func unescapeVcal10(v string) string {
 	return b.String()
 }
 
+// EscapeText escapes literal text for an iCalendar TEXT value (RFC 5545
+// 3.3.11): backslash, semicolon and comma get a backslash, a line break
+// becomes "\n". It is safe for concurrent use.
+func EscapeText(s string) string { return escapeText(s) }
+
 // escapeText escapes literal text for an iCalendar TEXT value.
 func escapeText(s string) string {
 	if strings.IndexAny(s, "\\;,\r\n") < 0 {

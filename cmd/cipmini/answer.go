@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
 // cmdAnswer lets the person who looks after a resource with the manual
@@ -53,7 +54,7 @@ func cmdAnswer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		data := fmt.Sprintf("UID:%s\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n", uid, status, resource)
 		if *comment != "" {
-			data += "COMMENT:" + escapeText(*comment) + "\r\n"
+			data += "COMMENT:" + vcal.EscapeText(*comment) + "\r\n"
 		}
 		return c.RSVP(ctx, []byte(data))
 	})
@@ -61,9 +62,4 @@ func cmdAnswer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	return printReply(stdout, r)
-}
-
-// escapeText escapes an iCalendar TEXT value (RFC 5545 3.3.11).
-func escapeText(s string) string {
-	return strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\r", "", ",", "\\,", ";", "\\;").Replace(s)
 }

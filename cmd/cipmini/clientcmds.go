@@ -197,7 +197,7 @@ func cmdRSVP(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var data strings.Builder
 	fmt.Fprintf(&data, "UID:%s\r\nSEQUENCE:%d\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n", *uid, *seq, st, *attendee)
 	if *comment != "" {
-		fmt.Fprintf(&data, "COMMENT:%s\r\n", escapeText(*comment))
+		fmt.Fprintf(&data, "COMMENT:%s\r\n", vcal.EscapeText(*comment))
 	}
 	_, server, _ := strings.Cut(*owner, "@")
 	r, err := cf.exchange(server, func(ctx context.Context, c *cipmini.Client) (*cipmini.Reply, error) {
