@@ -34,12 +34,7 @@ type FreeBusyRequest struct {
 // in Limits.Floating. lim nil means the default Limits. It is safe for
 // concurrent use.
 func ParseFreeBusyRequest(data []byte, lim *Limits) (*FreeBusyRequest, error) {
-	l := lim.resolved()
-	doc, err := decodeBytes(data, &l)
-	if err != nil {
-		return nil, err
-	}
-	n, err := newNormalizer(doc, l)
+	doc, n, err := prepare(data, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +147,7 @@ type FreeBusy struct {
 // calendar without VFREEBUSY is a *MissingError. lim nil means the default
 // Limits. It is safe for concurrent use.
 func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
-	l := lim.resolved()
-	doc, err := decodeBytes(data, &l)
-	if err != nil {
-		return nil, err
-	}
-	n, err := newNormalizer(doc, l)
+	doc, n, err := prepare(data, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -43,12 +43,7 @@ type Reply struct {
 // the first VEVENT or VTODO of a calendar is read. lim nil means the
 // default Limits. ParseReply is safe for concurrent use.
 func ParseReply(data []byte, lim *Limits) (*Reply, error) {
-	l := lim.resolved()
-	doc, err := decodeBytes(data, &l)
-	if err != nil {
-		return nil, err
-	}
-	n, err := newNormalizer(doc, l)
+	doc, n, err := prepare(data, lim)
 	if err != nil {
 		return nil, err
 	}
