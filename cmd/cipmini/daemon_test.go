@@ -111,7 +111,9 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 		return nil, err
 	}
 	found := make(chan string, 1)
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
@@ -123,10 +125,13 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 				}
 			}
 		}
+		io.Copy(io.Discard, pr) // never leave the process blocked on its stderr
 	}()
+	// done is closed once the process has ended and all it wrote is in log.
 	go func() {
 		cmd.Wait()
 		pw.Close()
+		<-scanned
 		close(d.done)
 	}()
 	select {
