@@ -2,30 +2,12 @@ package store
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
-)
 
-// dirState lists a directory's files with their sizes and modification
-// times.
-func dirState(t *testing.T, dir string) string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, e := range entries {
-		fi, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s %d %s\n", e.Name(), fi.Size(), fi.ModTime().Format(time.RFC3339Nano))
-	}
-	return b.String()
-}
+	"github.com/cipmini/cipmini/cipmini/ciptest"
+)
 
 // Flash care: a DB that is only read, or given commits that change
 // nothing, neither writes nor fsyncs, under every sync policy, and even
@@ -56,7 +38,7 @@ func TestIdleDBDoesNotWrite(t *testing.T) {
 			if policy != SyncNever && before.Syncs == 0 {
 				t.Fatalf("no fsync counted after the writes: %+v", before)
 			}
-			files := dirState(t, dir)
+			files := ciptest.DirState(t, dir)
 
 			idleUntil := time.Now().Add(3 * time.Second)
 			for time.Now().Before(idleUntil) {
@@ -76,7 +58,7 @@ func TestIdleDBDoesNotWrite(t *testing.T) {
 			if after := db.Stats(); after != before {
 				t.Fatalf("idle DB changed its counters:\nbefore %+v\nafter  %+v", before, after)
 			}
-			if got := dirState(t, dir); got != files {
+			if got := ciptest.DirState(t, dir); got != files {
 				t.Fatalf("idle DB changed its directory:\nbefore\n%safter\n%s", files, got)
 			}
 		})

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/ciptest"
 )
 
 // roomBooking is an invitation of the demo's room-1 by organizer, one hour
@@ -70,24 +71,6 @@ func readOnly(t *testing.T, d *daemon, booking string) {
 	if r, err := d.client(t).Authenticate(context.Background(), "alice", "wrong"); err != nil || r.Completion.OK {
 		t.Fatalf("failed login: %v %+v", err, r)
 	}
-}
-
-// dirState lists a directory's files with sizes and modification times.
-func dirState(t testing.TB, dir string) string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, e := range entries {
-		fi, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s %d %s\n", e.Name(), fi.Size(), fi.ModTime().Format(time.RFC3339Nano))
-	}
-	return b.String()
 }
 
 // dirtiedBytes is a process's write_bytes from /proc: the bytes of page
@@ -158,14 +141,14 @@ func TestIdleDaemonDoesNotWrite(t *testing.T) {
 	}
 	t.Cleanup(func() { d.stop(t) })
 	booking := bookAsAlice(t, d)
-	files := dirState(t, data)
+	files := ciptest.DirState(t, data)
 	dirtied := dirtiedBytes(t, d.cmd.Process.Pid)
 
 	readOnly(t, d, booking)
 	idleEnd := time.Now().Add(time.Minute)
 	for time.Now().Before(idleEnd) {
 		time.Sleep(min(5*time.Second, time.Until(idleEnd)))
-		if got := dirState(t, data); got != files {
+		if got := ciptest.DirState(t, data); got != files {
 			t.Fatalf("the data directory changed while idle:\nbefore\n%safter\n%s", files, got)
 		}
 		if got := dirtiedBytes(t, d.cmd.Process.Pid); got != dirtied {

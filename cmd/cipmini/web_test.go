@@ -72,23 +72,27 @@ func invitation(uid, summary string, start, end time.Time) []byte {
 		"END:VEVENT", "END:VCALENDAR", ""}, "\r\n"))
 }
 
-// cipFreeBusy asks the daemon over CIP, logged in as alice, and returns the
-// periods as "start/end TYPE".
-func cipFreeBusy(t *testing.T, d *daemon, user string, from, to time.Time) []string {
+// aliceClient connects to the daemon and logs in as the demo's alice; the
+// connection and the context (30 s) end with the test.
+func aliceClient(t *testing.T, d *daemon) (*cipmini.Client, context.Context) {
 	t.Helper()
-	c, err := dialBench(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := d.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	r, err := c.Authenticate(ctx, "alice", "wonderland")
 	if err != nil || !r.Completion.OK {
 		t.Fatalf("login: %v %+v", err, r)
 	}
-	req := fmt.Sprintf("ATTENDEE:%s\r\nDTSTART:%s\r\nDTEND:%s\r\n", user, from.UTC().Format("20060102T150405Z"), to.UTC().Format("20060102T150405Z"))
-	r, err = c.FreeBusy(ctx, []byte(req))
+	return c, ctx
+}
+
+// cipFreeBusy asks the daemon over CIP, logged in as alice, and returns the
+// periods as "start/end TYPE".
+func cipFreeBusy(t *testing.T, d *daemon, user string, from, to time.Time) []string {
+	t.Helper()
+	c, ctx := aliceClient(t, d)
+	req := fmt.Sprintf("ATTENDEE:%s\r\nDTSTART:%s\r\nDTEND:%s\r\n", user, from.UTC().Format(icalUTC), to.UTC().Format(icalUTC))
+	r, err := c.FreeBusy(ctx, []byte(req))
 	if err != nil || !r.Completion.OK {
 		t.Fatalf("FREEBUSY: %v %+v", err, r)
 	}
@@ -98,7 +102,7 @@ func cipFreeBusy(t *testing.T, d *daemon, user string, from, to time.Time) []str
 	}
 	out := []string{}
 	for _, p := range fbs[0].Periods {
-		out = append(out, p.Start.Format("20060102T150405Z")+"/"+p.End.Format("20060102T150405Z")+" "+p.Type)
+		out = append(out, p.Start.Format(icalUTC)+"/"+p.End.Format(icalUTC)+" "+p.Type)
 	}
 	sort.Strings(out)
 	return out
@@ -106,18 +110,8 @@ func cipFreeBusy(t *testing.T, d *daemon, user string, from, to time.Time) []str
 
 func sendAs(t *testing.T, d *daemon, data []byte) *cipmini.Reply {
 	t.Helper()
-	c, err := dialBench(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := c.Authenticate(ctx, "alice", "wonderland")
-	if err != nil || !r.Completion.OK {
-		t.Fatalf("login: %v %+v", err, r)
-	}
-	r, err = c.SendEvent(ctx, data)
+	c, ctx := aliceClient(t, d)
+	r, err := c.SendEvent(ctx, data)
 	if err != nil || !r.Completion.OK {
 		t.Fatalf("SENDEVENT: %v %+v", err, r)
 	}
