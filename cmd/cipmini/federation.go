@@ -28,6 +28,7 @@ func newLocator(cfg *Config) *locate.Locator {
 func startCourier(cfg *Config, dir *store.Directory, db *store.DB, sched *store.Scheduler, sec *security, log *slog.Logger) (stop func()) {
 	c := store.NewCourier(db, dir, newLocator(cfg), log)
 	c.TLS = sec.clientConfig
+	c.Now = sched.Now
 	c.Backoff, _ = cfg.backoff() // checked when the configuration was read
 	sched.Queued = c.Wake
 	ctx, cancel := context.WithCancel(context.Background())

@@ -35,7 +35,7 @@ func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.
 		}
 	}
 	return web.New(sched, dir, db, web.Options{ServerID: c.ServerID, PanelPIN: c.PanelPIN, ShowTitles: show,
-		CheckInGrace: grace, Logger: logger})
+		CheckInGrace: grace, Logger: logger, Now: sched.Now})
 }
 
 // startWeb serves HTTP on http_listen, if set, and returns a function that

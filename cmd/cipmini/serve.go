@@ -92,6 +92,10 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	now, err := newClock()
+	if err != nil {
+		return err
+	}
 	sync, _ := cfg.syncPolicy()
 	db, err := store.Open(cfg.DataDir, &store.Options{Sync: sync, Logger: logger})
 	if err != nil {
@@ -102,6 +106,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sched.Now = now
 	stopCourier := startCourier(cfg, dir, db, sched, sec, logger)
 	defer stopCourier()
 	httpd := cfg.newWeb(sched, dir, db, logger)
