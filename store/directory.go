@@ -98,6 +98,9 @@ type Peer struct {
 	LoginPassword string
 	// Address, when set, is the peer's host:port, overriding DNS.
 	Address string
+	// Aliases are other domains the peer speaks for: it may change events
+	// organized in them (PROFILE.md 9). Nil means its server id only.
+	Aliases []string
 }
 
 // Secret is a password as kept in memory: a bcrypt hash, or the SHA-256 of a

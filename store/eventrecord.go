@@ -53,6 +53,8 @@ type eventRecord struct {
 	// parsing ICal; a recurring event has neither.
 	Span *[2]int64 `json:"span,omitempty"`
 	Free bool      `json:"free,omitempty"`
+	// History is the newest MaxHistory changes, oldest first (history.go).
+	History []HistoryEntry `json:"history,omitempty"`
 }
 
 // describe sets Span and Free from the parsed event.

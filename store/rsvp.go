@@ -23,7 +23,7 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 		return tempFailure(s.log, "reading an event", err)
 	}
 	if rec != nil && !s.dir.IsLocal(rec.Owner) && s.answersOwnCopy(req.Identity, rp, rec) {
-		return s.rsvpOnward(req.Identity.Name, rp, rec)
+		return s.rsvpOnward(req, rp, rec)
 	}
 	if rec == nil || !s.dir.IsLocal(rec.Owner) {
 		r := &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeUnknownEvent, "No such event owned here")}
@@ -48,10 +48,24 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 			return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, a.Address+" is not an attendee of this event")}
 		}
 		if !s.mayAnswerFor(req.Identity, a.Address) {
+			s.log.Warn("store: decision", "uid", rec.UID, "by", who(req), "change", "rsvp",
+				"user", a.Address, "answer", a.PartStat, "reason", "not the attendee or its server")
 			return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeNotAllowed, "Not allowed")}
 		}
+		if a.PartStat == Accepted {
+			if _, local := rec.Holders[a.Address]; local {
+				if why := s.acceptClash(s.dir.User(a.Address), ev, rec.Declines[a.Address]); why != "" {
+					s.log.Info("store: decision", "uid", rec.UID, "by", who(req), "change", "rsvp",
+						"user", a.Address, "answer", Declined, "reason", why)
+					return &cipmini.Reply{Info: []cipmini.Info{cipmini.UserInfo(cipmini.InfoDeclined, a.Address)},
+						Completion: cipmini.NO(cipmini.CodeNone, "Not stored: "+why)}
+				}
+			}
+		}
 	}
+	var answered []string
 	for _, a := range rp.Attendees {
+		answered = append(answered, a.Address)
 		st := a.PartStat
 		if st == "" {
 			st = NeedsAction
@@ -71,6 +85,7 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 			rec.Comments[a.Address] = rp.Comment
 		}
 	}
+	s.recordChange(rec, who(req), "rsvp", answered)
 	if err := s.save(rec); err != nil {
 		return tempFailure(s.log, "storing an answer", err)
 	}
@@ -96,16 +111,18 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 }
 
 // mayAnswerFor reports whether a session may answer for an attendee
-// (PROFILE.md 9): logged in as that attendee or as its server, or anonymous
-// where allow_anonymous_rsvp is set.
+// (PROFILE.md 9): logged in as that attendee or as its server (or a server
+// the attendee's domain is an alias of), or anonymous where
+// allow_anonymous_rsvp is set, and then for remote attendees only, never
+// for a local user or resource.
 func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
 	switch id.Kind {
 	case cipmini.User:
-		return id.Name == attendee
+		return id.Name == s.dir.Canonical(attendee)
 	case cipmini.Peer:
-		return id.Name == domainOf(attendee)
+		return !s.dir.IsLocal(attendee) && s.dir.PeerServes(id.Name, domainOf(attendee))
 	}
-	return s.dir.AllowAnonymousRSVP
+	return s.dir.AllowAnonymousRSVP && !s.dir.IsLocal(attendee)
 }
 
 // answersOwnCopy reports whether a session logged in as a local user answers
@@ -122,13 +139,29 @@ func (s *Scheduler) answersOwnCopy(id cipmini.Identity, rp *vcal.Reply, rec *eve
 // rsvpOnward stores a local attendee's answer on its copy of an event owned
 // by another server, and queues the answer to that server (draft section 3:
 // Bob accepts on b.com, and b.com tells a.com).
-func (s *Scheduler) rsvpOnward(user string, rp *vcal.Reply, rec *eventRecord) *cipmini.Reply {
+func (s *Scheduler) rsvpOnward(req *cipmini.Request, rp *vcal.Reply, rec *eventRecord) *cipmini.Reply {
+	user := req.Identity.Name
 	if rp.HasSequence && rp.Sequence < rec.Sequence {
 		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: the event has changed since")}
+	}
+	if rec.textless() {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeNone, "Not stored: the invitation was declined and is no longer kept; ask the organizer to send it again")}
 	}
 	st := rp.Attendees[0].PartStat
 	if st == "" {
 		st = NeedsAction
+	}
+	ev, err := parseStored(rec)
+	if err != nil {
+		return tempFailure(s.log, "reading a stored event", err)
+	}
+	if st == Accepted {
+		if why := s.acceptClash(s.dir.User(user), ev, rec.Declines[user]); why != "" {
+			s.log.Info("store: decision", "uid", rec.UID, "by", who(req), "change", "rsvp",
+				"user", user, "answer", Declined, "reason", why)
+			return &cipmini.Reply{Info: []cipmini.Info{cipmini.UserInfo(cipmini.InfoDeclined, rp.Attendees[0].Address)},
+				Completion: cipmini.NO(cipmini.CodeNone, "Not stored: "+why)}
+		}
 	}
 	rec.Holders[user] = st
 	if rp.Comment != "" {
@@ -143,10 +176,7 @@ func (s *Scheduler) rsvpOnward(user string, rp *vcal.Reply, rec *eventRecord) *c
 	}
 	server := domainOf(rec.Owner)
 	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}}
-	ev, err := parseStored(rec)
-	if err != nil {
-		return tempFailure(s.log, "reading a stored event", err)
-	}
+	s.recordChange(rec, who(req), "rsvp", []string{user})
 	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {
 		return tempFailure(s.log, "storing an answer", err)
 	}

@@ -157,7 +157,7 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 // record's parsed text, or nil: it is parsed only when the record does not
 // say its busy time itself (a recurring event).
 func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
-	if r.Cancelled || r.Free {
+	if r.Cancelled || r.Free || r.textless() {
 		s.index.remove(r.UID)
 		return nil
 	}

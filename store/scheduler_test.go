@@ -40,6 +40,7 @@ func testDirectory(t *testing.T) *Directory {
 		}
 	}
 	d.AddPeer(&Peer{ServerID: "b.test", Password: PlainSecret("b-pw")})
+	d.AddPeer(&Peer{ServerID: "x.test", Password: PlainSecret("x-pw")})
 	d.AddRedirect("old-room@rooms.test", "room-1@rooms.test")
 	d.AddEventRedirect("old-uid@b.test", "new-uid@b.test")
 	d.AddGroup("team@rooms.test", []string{"carol", "room-1", "bob@b.test"})
@@ -262,7 +263,7 @@ func TestRSVPAndReset(t *testing.T) {
 
 	// Nobody but alice may send an event that alice owns.
 	expect(t, "peer forging alice", e.send(peer, strings.Replace(ev, "SEQUENCE:0", "SEQUENCE:5", 1)),
-		"* PERMDENIED alice@rooms.test\n* PERMDENIED carol@rooms.test\n* NOTFOUND bob@b.test\nNO 000 Not stored: no participant here could take it")
+		"* PERMDENIED alice@rooms.test\n* PERMDENIED carol@rooms.test\n* NOTFOUND bob@b.test\nNO 000 Not stored: only the organizer may change this event")
 }
 
 func TestRoomBookingAndCancellation(t *testing.T) {
@@ -274,15 +275,23 @@ func TestRoomBookingAndCancellation(t *testing.T) {
 	expect(t, "clash", e.send(anon, clash), "* DECLINED room-1@rooms.test\n* NOTFOUND mary@y.test\nOK 000 Stored")
 	expect(t, "free/busy", e.busy(anon, "room-1@rooms.test", "20270301T000000Z", "20270302T000000Z"),
 		"20270301T100000Z/20270301T110000Z BUSY")
-	// The cancellation frees the time at once; the declined invitation's
-	// update (a new version) is then accepted.
-	expect(t, "cancel", e.send(anon, cancelEvent("b1@x.test", 1, stamp2, "tom@x.test", "room-1@rooms.test")),
+	// The cancellation, from the organizer's server, frees the time at
+	// once; the declined invitation's update (a new version, from its
+	// organizer's server too) is then accepted. A stranger can do neither.
+	expect(t, "anonymous cancel", e.send(anon, cancelEvent("b1@x.test", 1, stamp2, "tom@x.test", "room-1@rooms.test")),
+		"* PERMDENIED room-1@rooms.test\n* NOTFOUND tom@x.test\nNO 000 Not stored: only the organizer may change this event")
+	e.dir.AddPeer(&Peer{ServerID: "y.test", Password: PlainSecret("y-pw")})
+	xPeer := e.client("x.test", "x-pw")
+	yPeer := e.client("y.test", "y-pw")
+	expect(t, "cancel", e.send(xPeer, cancelEvent("b1@x.test", 1, stamp2, "tom@x.test", "room-1@rooms.test")),
 		"* NOTFOUND tom@x.test\nOK 000 Cancelled")
 	expect(t, "freed", e.busy(anon, "room-1@rooms.test", "20270301T000000Z", "20270302T000000Z"), "")
 	expect(t, "cancel for an unknown event", e.send(anon, cancelEvent("never@x.test", 0, stamp1, "tom@x.test", "room-1@rooms.test")),
 		"OK 000 Nothing to cancel")
 	clash1 := strings.Replace(clash, "SEQUENCE:0", "SEQUENCE:1", 1)
-	expect(t, "retry after the cancellation", e.send(anon, clash1), "* CONFIRMED room-1@rooms.test\n* NOTFOUND mary@y.test\nOK 000 Stored")
+	expect(t, "anonymous retry after the cancellation", e.send(anon, clash1),
+		"* PERMDENIED room-1@rooms.test\n* NOTFOUND mary@y.test\nNO 000 Not stored: only the organizer may change this event")
+	expect(t, "retry after the cancellation", e.send(yPeer, clash1), "* CONFIRMED room-1@rooms.test\n* NOTFOUND mary@y.test\nOK 000 Stored")
 	// The old room id is redirected, in SENDEVENT and in FREEBUSY.
 	moved := event("b3@y.test", 0, stamp1, "20270305T100000Z", "20270305T110000Z", "mary@y.test", "old-room@rooms.test", "nobody@rooms.test", "room-1@alias.test")
 	expect(t, "redirect", e.send(anon, moved),
@@ -382,13 +391,16 @@ func TestRecurringBooking(t *testing.T) {
 		"20270104T090000Z/20270104T100000Z BUSY\n20270111T090000Z/20270111T100000Z BUSY\n20270118T090000Z/20270118T100000Z BUSY\n20270125T090000Z/20270125T100000Z BUSY")
 	one := cancelEvent("w@x.test", 0, stamp2, "tom@x.test", "room-1@rooms.test")
 	one = strings.Replace(one, "DTSTART:20270301T100000Z\r\nDTEND:20270301T110000Z", "RECURRENCE-ID:20270111T090000Z\r\nDTSTART:20270111T090000Z\r\nDTEND:20270111T100000Z", 1)
-	expect(t, "cancel one", e.send(anon, one), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	expect(t, "anonymous cancel one", e.send(anon, one),
+		"* PERMDENIED room-1@rooms.test\n* NOTFOUND tom@x.test\nNO 000 Not stored: only the organizer may change this event")
+	xPeer := e.client("x.test", "x-pw")
+	expect(t, "cancel one", e.send(xPeer, one), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Cancelled")
 	expect(t, "three weeks", e.busy(anon, "room-1@rooms.test", "20270101T000000Z", "20270201T000000Z"),
 		"20270104T090000Z/20270104T100000Z BUSY\n20270118T090000Z/20270118T100000Z BUSY\n20270125T090000Z/20270125T100000Z BUSY")
 	// Another occurrence, cancelled with the same SEQUENCE and DTSTAMP as
 	// the last message: still news, for another occurrence.
 	two := strings.Replace(one, "20270111T", "20270125T", 3)
-	expect(t, "cancel another", e.send(anon, two), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	expect(t, "cancel another", e.send(xPeer, two), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Cancelled")
 	expect(t, "two weeks", e.busy(anon, "room-1@rooms.test", "20270101T000000Z", "20270201T000000Z"),
 		"20270104T090000Z/20270104T100000Z BUSY\n20270118T090000Z/20270118T100000Z BUSY")
 	in := event("i1@y.test", 0, stamp1, "20270118T093000Z", "20270118T103000Z", "mary@y.test", "room-1@rooms.test")

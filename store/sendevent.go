@@ -67,6 +67,24 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		return tempFailure(s.log, "reading an event", err)
 	}
 	ver := compareVersion(ev, old)
+	text, err := s.newText(ev, old)
+	if err != nil {
+		return tempFailure(s.log, "encoding an event", err)
+	}
+	if old != nil {
+		switch {
+		case s.dir.Canonical(ev.Organizer.Address) != old.Owner:
+			return s.refuseChange(req, ev, old, "the organizer of a stored event never changes")
+		case s.retransmission(ev, old, ver, text) && (!s.mayChange(req.Identity, old) || old.textless()):
+			return s.answerAsBefore(ev, old)
+		case !s.mayChange(req.Identity, old):
+			return s.refuseChange(req, ev, old, "only the organizer or its server may change a stored event")
+		case old.textless() && !ev.RecurrenceID.IsZero() && ver != versionStale:
+			// Single occurrences of an invitation declined as a whole
+			// change nothing: it stays declined.
+			return s.answerAsBefore(ev, old)
+		}
+	}
 	if ver == versionStale {
 		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: a newer one is stored")}
 	}
@@ -76,7 +94,15 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		return &cipmini.Reply{Completion: cipmini.OK(cipmini.CodeNone, "Nothing to cancel")}
 	}
 
-	d := s.deliver(req.Identity, ev, old, ver)
+	d := s.deliver(req.Identity, ev, old, ver, text)
+	if d.ownClash != "" {
+		// A resource changing its own booking (the panel extending it)
+		// onto another booking: the change is refused, the booking kept.
+		s.log.Info("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
+			"user", d.rec.Owner, "answer", Declined, "reason", d.ownClash)
+		return &cipmini.Reply{Info: []cipmini.Info{cipmini.UserInfo(cipmini.InfoDeclined, ev.Organizer.Address)},
+			Completion: cipmini.NO(cipmini.CodeNone, "Not stored: "+d.ownClash)}
+	}
 	d.info = append(d.info, d.problems...)
 	if d.delivered == 0 {
 		return &cipmini.Reply{Info: d.info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
@@ -86,11 +112,20 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		if err != nil {
 			return tempFailure(s.log, "preparing messages for other servers", err)
 		}
-		stored, err := parseStored(d.rec)
-		if err != nil {
-			return tempFailure(s.log, "re-reading an event to store", err)
+		stored := d.newEv
+		if stored == nil && !d.rec.textless() {
+			if stored, err = parseStored(d.rec); err != nil {
+				return tempFailure(s.log, "re-reading an event to store", err)
+			}
 		}
-		d.rec.describe(stored)
+		if stored != nil {
+			d.rec.describe(stored)
+		}
+		s.slim(d.rec)
+		if d.rec.textless() {
+			stored = nil
+		}
+		s.recordChange(d.rec, who(req), changeKind(ev, old), nil)
 		if err := s.saveWith(d.rec, out); err != nil {
 			return tempFailure(s.log, "storing an event", err)
 		}
@@ -99,11 +134,24 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 	if d.failed > 0 {
 		return &cipmini.Reply{Info: d.info, Completion: cipmini.OK(cipmini.CodePartial, "Not all participants here received it")}
 	}
-	text := "Stored"
+	text = "Stored"
 	if cancel {
 		text = "Cancelled"
 	}
 	return &cipmini.Reply{Info: d.info, Completion: cipmini.OK(cipmini.CodeNone, text)}
+}
+
+// newText returns the text to store for ev: the stored text for a
+// cancellation of the whole event, else storedText; "" when there is none
+// to store (occurrences of an event whose text is not kept).
+func (s *Scheduler) newText(ev *vcal.Event, old *eventRecord) (string, error) {
+	switch {
+	case old != nil && ev.Cancelled && ev.RecurrenceID.IsZero():
+		return old.ICal, nil
+	case old != nil && old.textless() && !ev.RecurrenceID.IsZero():
+		return "", nil
+	}
+	return storedText(ev, old)
 }
 
 // delivery is the outcome of handing an event to the local participants.
@@ -118,32 +166,53 @@ type delivery struct {
 	failed    int            // local participants that did not get it
 	changed   bool           // a holder's status changed (a retransmission that decided)
 	decided   []string       // resources that answered automatically just now
+	// newEv is the stored text of the new version, parsed (nil for a
+	// cancellation of the whole event); tc how its busy time differs from
+	// the stored version's.
+	newEv *vcal.Event
+	tc    timeChange
+	// ownClash is why a resource may not change its own booking so: the
+	// new time clashes with another booking. Nothing is stored then.
+	ownClash string
 }
 
 // deliver works out, for every participant in order (the owner first), what
 // happens to it, and builds the record to store.
-func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecord, ver version) *delivery {
+func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecord, ver version, text string) *delivery {
 	owner := s.dir.Canonical(ev.Organizer.Address)
 	wholeCancel := ev.Cancelled && ev.RecurrenceID.IsZero()
 	rec := &eventRecord{UID: ev.UID, Sequence: ev.Sequence, Owner: owner, Cancelled: wholeCancel,
 		Holders: map[string]string{}}
+	if old != nil {
+		rec.History = old.History
+	}
 	if !ev.DTStamp.IsZero() {
 		rec.DTStamp = ev.DTStamp.Unix()
 	}
 	keepAnswers := old != nil && (ver == versionSame || ver == versionMinor || !ev.RecurrenceID.IsZero())
 	if keepAnswers {
-		rec.Answers, rec.Comments, rec.Declines = old.Answers, old.Comments, old.Declines
+		rec.Answers = old.Answers
 	}
-	if wholeCancel {
-		// A cancellation keeps the stored text: it only frees the time.
-		rec.ICal = old.ICal
-	} else if text, err := storedText(ev, old); err != nil {
-		s.log.Error("store: encoding an event", "uid", ev.UID, "err", err)
-		rec.ICal = old.ICal
-	} else {
-		rec.ICal = text
-	}
+	// A cancellation keeps the stored text: it only frees the time.
+	rec.ICal = text
 	d := &delivery{rec: rec}
+	if keepAnswers {
+		// Maps shared with old are copied: a holder's entries change.
+		rec.Comments, rec.Declines = copyMap(old.Comments), copyDeclines(old.Declines)
+	}
+	if !wholeCancel {
+		newEv, err := parseStored(rec)
+		if err != nil {
+			s.log.Error("store: re-reading an event to store", "uid", ev.UID, "err", err)
+			newEv = ev
+		}
+		d.newEv = newEv
+		var oldEv *vcal.Event
+		if old != nil && !old.textless() {
+			oldEv, _ = parseStored(old)
+		}
+		d.tc = s.compareTime(oldEv, newEv)
+	}
 	ownerLocal := s.dir.IsLocal(owner)
 	actsAsOwner := id.Kind == cipmini.User && id.Name == owner
 	seen := map[string]bool{}
@@ -214,40 +283,49 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 		}
 		return
 	}
+	judged := d.newEv
+	if judged == nil {
+		judged = ev
+	}
 	var st string
 	switch {
-	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree && old == nil:
+	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree && (old == nil || d.tc.changed):
 		// A resource booking itself (the room's panel) is checked for
-		// conflicts under the same lock as invitations, never limits; its
-		// own later changes (end early, extend) are its to make.
+		// conflicts under the same lock as invitations, never limits; so
+		// is a change of its time (extend): one that clashes is refused
+		// and the booking kept.
 		free := *u
 		free.Limits = Limits{Location: u.Limits.Location}
-		st = s.decide(&free, ev).status
+		dec := s.decide(&free, judged)
+		if old != nil && dec.status == Declined && old.Holders[key] == Accepted {
+			d.ownClash = dec.reason
+			return
+		}
+		st = dec.status
 	case isOwner:
 		st = Accepted
 		if p.PartStat != "" && p.PartStat != NeedsAction {
 			st = p.PartStat
 		}
-	case prev != "" && prev != NeedsAction:
+	case prev != "" && prev != NeedsAction && !(u.Kind.Resource() && d.tc.changed):
+		// An answer given is kept while the time stays; a resource's is
+		// judged again when the time changes (PROFILE.md 11).
 		st = prev
+	case u.Kind.Resource() && prev == Accepted && !ev.RecurrenceID.IsZero() &&
+		(u.Policy == PolicyAcceptIfFree || u.Policy == PolicyAcceptAlways):
+		// Moved or added occurrences of an accepted series are judged one
+		// by one; a clash declines that occurrence.
+		declines, reason := s.judgeOccurrences(u, ev.UID, d.tc.added, d.rec.Declines[key])
+		st = Accepted
+		setAnswer(d.rec, key, reason, declines)
+		d.decided = append(d.decided, key)
 	case u.Kind.Resource():
-		dec := s.decide(u, ev)
+		dec := s.decide(u, judged)
 		st = dec.status
 		if st != NeedsAction {
 			d.decided = append(d.decided, key) // a manual resource answers later
 		}
-		if dec.reason != "" {
-			if d.rec.Comments == nil {
-				d.rec.Comments = map[string]string{}
-			}
-			d.rec.Comments[key] = dec.reason
-		}
-		if len(dec.declined) > 0 {
-			if d.rec.Declines == nil {
-				d.rec.Declines = map[string][]int64{}
-			}
-			d.rec.Declines[key] = dec.declined
-		}
+		setAnswer(d.rec, key, dec.reason, dec.declined)
 	default:
 		st = NeedsAction
 	}

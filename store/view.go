@@ -77,11 +77,12 @@ func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*
 func MayReadFreeBusy(id cipmini.Identity, u *User) bool { return mayReadFreeBusy(id, u) }
 
 // StoredEvent returns the stored, parsed event with this UID and its owner,
-// or nil when none is stored. A cancelled event is returned with Cancelled
+// or nil when none is stored or only the answer to it is kept (an
+// invitation declined as a whole). A cancelled event is returned with Cancelled
 // set. It is safe for concurrent use.
 func (s *Scheduler) StoredEvent(uid string) (*vcal.Event, error) {
 	rec, err := s.load(uid)
-	if err != nil || rec == nil {
+	if err != nil || rec == nil || rec.textless() {
 		return nil, err
 	}
 	ev, err := parseStored(rec)

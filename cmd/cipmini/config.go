@@ -97,6 +97,9 @@ type PeerConfig struct {
 	Password      string `toml:"password"`
 	LoginPassword string `toml:"login_password"`
 	Address       string `toml:"address"`
+	// Aliases are other domains the peer speaks for: it may change events
+	// organized there (default: its server id only).
+	Aliases []string `toml:"aliases"`
 }
 
 // RedirectConfig is one [[redirect]]: a moved user, or with kind = "event"
@@ -204,7 +207,7 @@ func (c *Config) Directory() (*store.Directory, error) {
 		if pc.ServerID == "" {
 			return nil, errors.New("[[peer]] without server_id")
 		}
-		p := &store.Peer{ServerID: pc.ServerID, LoginPassword: pc.LoginPassword, Address: pc.Address}
+		p := &store.Peer{ServerID: pc.ServerID, LoginPassword: pc.LoginPassword, Address: pc.Address, Aliases: pc.Aliases}
 		if pc.Password != "" {
 			p.Password = secret(pc.Password)
 		}
