@@ -289,7 +289,9 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	}
 	var st string
 	switch {
-	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree && (old == nil || d.tc.changed):
+	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree && old != nil && !d.tc.changed && old.Holders[key] != "":
+		st = old.Holders[key] // the time stays: so does the answer
+	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree:
 		// A resource booking itself (the room's panel) is checked for
 		// conflicts under the same lock as invitations, never limits; so
 		// is a change of its time (extend): one that clashes is refused
