@@ -18,7 +18,8 @@ const (
 // calendar serves GET /calendar/<user>.ics: the user's bookings from 30 days
 // ago to a year ahead, one VEVENT per busy period (instances of recurring
 // events each on their own, with a UID made of the event's UID and the
-// start). Titles and organizers appear only for users with show_titles.
+// start). Titles, organizers and UIDs appear only for users with
+// show_titles; the others' bookings have opaque UIDs (bookingref.go).
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 	if !ok {
@@ -42,9 +43,9 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	cal.Props.SetText("X-WR-CALNAME", u.ID)
 	for _, b := range bs {
 		ev := ical.NewEvent()
-		uid := b.UID
+		uid := s.shownUID(u.ID, b.UID)
 		if b.Recurring {
-			uid = fmt.Sprintf("%s/%s", b.UID, b.Start.UTC().Format("20060102T150405Z"))
+			uid = fmt.Sprintf("%s/%s", uid, b.Start.UTC().Format("20060102T150405Z"))
 		}
 		ev.Props.SetText(ical.PropUID, uid)
 		ev.Props.SetDateTime(ical.PropDateTimeStamp, modified)

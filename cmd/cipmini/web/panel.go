@@ -37,7 +37,7 @@ const (
 
 // panelBooking is one booking as the panel shows it.
 type panelBooking struct {
-	UID       string    `json:"uid"`
+	UID       string    `json:"uid"` // the UID with show_titles, else an opaque reference (bookingref.go)
 	Title     string    `json:"title"`
 	Start     time.Time `json:"start"`
 	End       time.Time `json:"end"`
@@ -128,7 +128,7 @@ func (s *Server) view(room string) (*panelView, error) {
 	s.panel.mu.Lock()
 	defer s.panel.mu.Unlock()
 	for _, b := range bs {
-		pb := panelBooking{UID: b.UID, Title: "Busy", Start: b.Start, End: b.End, Tentative: b.Tentative,
+		pb := panelBooking{UID: s.shownUID(room, b.UID), Title: "Busy", Start: b.Start, End: b.End, Tentative: b.Tentative,
 			Own: b.Organizer == room && !b.Recurring, CheckedIn: s.panel.checkedIn[checkKey(b)]}
 		if show && b.Summary != "" {
 			pb.Title = b.Summary

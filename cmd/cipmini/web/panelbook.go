@@ -77,18 +77,19 @@ func (s *Server) bookNow(ctx context.Context, room string, minutes int) error {
 // send stores an event as the room, through SENDEVENT.
 func (s *Server) send(ctx context.Context, room string, data []byte) error {
 	rep := s.sched.SendEvent(ctx, &cipmini.Request{Identity: cipmini.Identity{Kind: cipmini.User, Name: room}, Data: data})
-	if !rep.Completion.OK {
-		return failed("Not stored: %s", rep.Completion.Text)
-	}
 	for _, in := range rep.Info {
 		if in.Code == cipmini.InfoDeclined {
 			return refuse("The room was booked meanwhile")
 		}
 	}
+	if !rep.Completion.OK {
+		return failed("Not stored: %s", rep.Completion.Text)
+	}
 	return nil
 }
 
-// current returns the room's booking uid going on now.
+// current returns the room's booking going on now that uid names (its UID
+// or its reference).
 func (s *Server) current(room, uid string) (*store.Booking, error) {
 	now := s.opts.Now()
 	bs, err := s.sched.Bookings(room, now, now.Add(time.Second))
@@ -96,7 +97,7 @@ func (s *Server) current(room, uid string) (*store.Booking, error) {
 		return nil, failed("Cannot read the calendar")
 	}
 	for i := range bs {
-		if bs[i].UID == uid && !bs[i].Start.After(now) {
+		if namesBooking(uid, bs[i].UID) && !bs[i].Start.After(now) {
 			return &bs[i], nil
 		}
 	}
@@ -133,7 +134,7 @@ func (s *Server) endEarly(ctx context.Context, room, uid, why string) error {
 	if b.Recurring {
 		return refuse("A recurring booking cannot be changed at the panel")
 	}
-	return s.change(ctx, room, uid, func(c *ical.Component, cal *ical.Calendar, start time.Time) error {
+	return s.change(ctx, room, b.UID, func(c *ical.Component, cal *ical.Calendar, start time.Time) error {
 		if !now.After(start) {
 			cal.Props.SetText(ical.PropMethod, "CANCEL")
 			c.Props.SetText(ical.PropStatus, "CANCELLED")
@@ -166,14 +167,14 @@ func (s *Server) extend(ctx context.Context, room, uid string, minutes int) erro
 		return failed("Cannot read the calendar")
 	}
 	for _, n := range next {
-		if n.UID != uid && n.Start.Before(end) {
+		if n.UID != b.UID && n.Start.Before(end) {
 			end = n.Start
 		}
 	}
 	if !end.After(b.End) {
 		return refuse("The room is booked right after")
 	}
-	return s.change(ctx, room, uid, func(c *ical.Component, _ *ical.Calendar, _ time.Time) error {
+	return s.change(ctx, room, b.UID, func(c *ical.Component, _ *ical.Calendar, _ time.Time) error {
 		c.Props.Del(ical.PropDuration)
 		c.Props.SetDateTime(ical.PropDateTimeEnd, end.UTC())
 		return nil

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cipmini/cipmini/store"
+)
+
+// cmdLog prints an event's history from the store: who changed it, how,
+// and what the local participants answered, newest last. It reads the
+// data directory, as queue does: a checked copy of the data file while a
+// server runs.
+func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("log", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	data := fs.String("data", "", "data `directory`, overriding the configuration")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: cipmini log UID [--config FILE] [--data DIR]")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	// The UID may come before the flags or after them.
+	var uids []string
+	for fs.NArg() > 0 {
+		uids = append(uids, fs.Arg(0))
+		if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if len(uids) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	dir := *data
+	if dir == "" {
+		cfg, err := loadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		dir = cfg.DataDir
+	}
+	h, err := eventHistory(dir, uids[0], stderr)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return fmt.Errorf("cipmini: no event %s is stored in %s", uids[0], dir)
+	}
+	printHistory(stdout, h)
+	return nil
+}
+
+// eventHistory reads the history of the event uid from the data directory
+// dir, or nil when no such event is stored. While a server holds the store
+// it reads a checked copy of the data file, so it never waits for the
+// server nor disturbs it. Warnings go to stderr.
+func eventHistory(dir, uid string, stderr io.Writer) (*store.EventHistory, error) {
+	db, done, err := openStoreForReading(dir, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return db.History(uid)
+}
+
+// openStoreForReading opens the store in dir, or a copy of its data file
+// when a server holds its lock; done closes it and removes the copy.
+func openStoreForReading(dir string, stderr io.Writer) (db *store.DB, done func(), err error) {
+	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts := &store.Options{Logger: quiet, DisableAutoCompact: true}
+	db, err = store.Open(dir, opts)
+	if err == nil {
+		return db, func() { db.Close() }, nil
+	}
+	if !errors.Is(err, store.ErrLocked) {
+		return nil, nil, err
+	}
+	tmp, err := os.MkdirTemp("", "cipmini-log-")
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.Create(filepath.Join(tmp, store.DefaultFileName))
+	if err == nil {
+		err = copyLive(filepath.Join(dir, store.DefaultFileName), f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil {
+		db, err = store.Open(tmp, opts)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); os.RemoveAll(tmp) }, nil
+}
+
+// printHistory writes an event's state and history as a table.
+func printHistory(w io.Writer, h *store.EventHistory) {
+	state := "stored"
+	switch {
+	case h.Cancelled:
+		state = "cancelled"
+	case h.Textless:
+		state = "declined (only the answer is kept)"
+	}
+	fmt.Fprintf(w, "event %s\norganizer %s, sequence %d, %s\n", h.UID, h.Owner, h.Sequence, state)
+	if len(h.Holders) > 0 {
+		fmt.Fprintf(w, "answers now: %s\n", answerList(h.Holders))
+	}
+	if len(h.Entries) == 0 {
+		fmt.Fprintln(w, "no history is kept for this event (stored by an older version)")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tBY\tCHANGE\tSEQ\tANSWERS\tREASON")
+	for _, e := range h.Entries {
+		var reasons []string
+		for u, r := range e.Reasons {
+			reasons = append(reasons, u+": "+r)
+		}
+		sort.Strings(reasons)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", time.Unix(e.Time, 0).UTC().Format(time.RFC3339), e.By, e.Change,
+			e.Sequence, answerList(e.Answers), strings.Join(reasons, "; "))
+	}
+	tw.Flush()
+}
+
+// answerList renders answers as "user=PARTSTAT" in user order.
+func answerList(m map[string]string) string {
+	users := make([]string, 0, len(m))
+	for u := range m {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	for i, u := range users {
+		users[i] = u + "=" + m[u]
+	}
+	if len(users) == 0 {
+		return "-"
+	}
+	return strings.Join(users, " ")
+}
