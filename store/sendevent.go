@@ -207,11 +207,15 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 			newEv = ev
 		}
 		d.newEv = newEv
-		var oldEv *vcal.Event
-		if old != nil && !old.textless() {
-			oldEv, _ = parseStored(old)
+		if old == nil {
+			d.tc = timeChange{changed: true} // all new: judged in full
+		} else {
+			var oldEv *vcal.Event
+			if !old.textless() {
+				oldEv, _ = parseStored(old)
+			}
+			d.tc = s.compareTime(oldEv, newEv)
 		}
-		d.tc = s.compareTime(oldEv, newEv)
 	}
 	ownerLocal := s.dir.IsLocal(owner)
 	actsAsOwner := id.Kind == cipmini.User && id.Name == owner
