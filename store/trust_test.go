@@ -193,6 +193,7 @@ func TestDeclinedKeepsNoText(t *testing.T) {
 	if len(val) > 1000 || strings.Contains(val, "xxxx") {
 		t.Fatalf("the declined invitation's record is %d bytes", len(val))
 	}
+	t.Logf("a declined %d-byte invitation is stored in %d bytes", len(big), len(val))
 	if !strings.Contains(val, "already booked") {
 		t.Fatalf("the reason is not kept: %s", val)
 	}
