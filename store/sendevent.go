@@ -105,6 +105,8 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 	}
 	d.info = append(d.info, d.problems...)
 	if d.delivered == 0 {
+		s.log.Info("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
+			"organizer", d.rec.Owner, "answer", "NOT-STORED", "reason", "no participant here could take it")
 		return &cipmini.Reply{Info: d.info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
 	}
 	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {

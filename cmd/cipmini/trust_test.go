@@ -207,7 +207,12 @@ func TestTrustOverCIP(t *testing.T) {
 	if out, err := runCmd(t, "", "log", "--data", data, "nothing@x"); err == nil {
 		t.Fatalf("cipmini log of an unknown UID: %s", out)
 	}
-	// Every decision and refusal is one line of the daemon's log.
+	// Every decision and refusal is one line of the daemon's log; the
+	// history reads the same from the store of a stopped server.
+	d.stop(t)
+	if out2, err := runCmd(t, "", "log", "--data", data, "a1@a.example"); err != nil || out2 != out {
+		t.Fatalf("cipmini log a1 after the daemon stopped: %v\n%s", err, out2)
+	}
 	logText := d.log.String()
 	for _, w := range []string{`msg="store: decision" uid=victim@rooms.example by="anonymous 127.0.0.1" change=update`,
 		`msg="store: decision" uid=a1@a.example by="peer b.example" change=cancel organizer=tom@a.example answer=PERMDENIED`,
