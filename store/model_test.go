@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -141,7 +142,11 @@ func (w *modelWorld) step() {
 	case 7: // an answer for the room, by anyone
 		st := []string{"ACCEPTED", "DECLINED", "TENTATIVE"}[w.rnd.Intn(3)]
 		data := fmt.Sprintf("UID:%s\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n", uid, st, modelRoom)
-		w.sched.RSVP(ctx, &cipmini.Request{Identity: id, Data: []byte(data)})
+		before := rawEvent(w.t, w.db, uid)
+		rep := w.sched.RSVP(ctx, &cipmini.Request{Identity: id, Data: []byte(data)})
+		if id.Name != modelRoom && rawEvent(w.t, w.db, uid) != before {
+			w.t.Fatalf("step %d: %v answered for the room on %s: %+v", w.steps, id, uid, rep)
+		}
 	case 8: // the panel books now-ish: the room organizes and attends
 		start, end := w.slot()
 		puid := fmt.Sprintf("panel%d@rooms.test", w.steps)
@@ -224,7 +229,9 @@ func (w *modelWorld) checkNoOverlap(fromRecords bool) {
 	check := func(where string, acc []span) {
 		sort.Slice(acc, func(i, j int) bool { return acc[i].start.Before(acc[j].start) })
 		for i := 1; i < len(acc); i++ {
-			if acc[i].start.Before(acc[i-1].end) {
+			// An event's own instances may overlap each other (an
+			// occurrence moved onto another): one meeting, one organizer.
+			if acc[i].start.Before(acc[i-1].end) && acc[i].uid != acc[i-1].uid {
 				h1, _ := w.db.History(acc[i-1].uid)
 				h2, _ := w.db.History(acc[i].uid)
 				w.t.Fatalf("step %d (%s): %s %v-%v and %s %v-%v both accepted by the room\n%+v\n%+v", w.steps, where,
@@ -279,7 +286,7 @@ func TestRandomizedNoDoubleBooking(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	sched.Now = func() time.Time { return now }
-	w := &modelWorld{t: t, sched: sched, db: db, rnd: rand.New(rand.NewSource(13)), owner: map[string]string{},
+	w := &modelWorld{t: t, sched: sched, db: db, rnd: rand.New(rand.NewSource(seedFromEnv())), owner: map[string]string{},
 		stamp: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	for w.steps = 0; w.steps < steps; w.steps++ {
 		w.step()
@@ -298,4 +305,12 @@ func TestRandomizedNoDoubleBooking(t *testing.T) {
 	if w.denied == 0 || w.clash == 0 {
 		t.Fatalf("the test did not exercise refusals (%d) or clashes (%d)", w.denied, w.clash)
 	}
+}
+
+// seedFromEnv is the randomized test's seed: 13, or $CIPMINI_MODEL_SEED to
+// explore others.
+func seedFromEnv() int64 {
+	var n int64 = 13
+	fmt.Sscan(os.Getenv("CIPMINI_MODEL_SEED"), &n)
+	return n
 }

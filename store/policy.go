@@ -176,7 +176,15 @@ func (s *Scheduler) decide(u *User, ev *vcal.Event) decision {
 	if u.Policy == PolicyAcceptAlways || ev.Transparent || ev.Kind != "VEVENT" || len(ins) == 0 {
 		return decision{status: Accepted}
 	}
-	busy, err := s.index.busy(u.ID, ins[0].Start, ins[len(ins)-1].End, ev.UID)
+	// Instances come in start order; a moved occurrence may end after the
+	// last one starts, so the window runs to the latest end.
+	last := ins[len(ins)-1].End
+	for _, in := range ins {
+		if in.End.After(last) {
+			last = in.End
+		}
+	}
+	busy, err := s.index.busy(u.ID, ins[0].Start, last, ev.UID)
 	if err != nil {
 		return decline("The calendar of %s has too many occurrences to check.", u.ID)
 	}

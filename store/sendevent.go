@@ -212,8 +212,9 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 		if old == nil {
 			d.tc = timeChange{changed: true} // all new: judged in full
 		} else {
+			// A cancelled event freed its time: reviving it books anew.
 			var oldEv *vcal.Event
-			if !old.textless() {
+			if !old.textless() && !old.Cancelled {
 				oldEv, _ = parseStored(old)
 			}
 			d.tc = s.compareTime(oldEv, newEv)
