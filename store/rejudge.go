@@ -23,7 +23,7 @@ type timeChange struct {
 	// the stored one did not.
 	changed bool
 	// added are the instances of the new version that the stored version
-	// does not have with the same start and end.
+	// does not have for the same occurrence with the same start and end.
 	added []caltime.Instance
 }
 
@@ -59,14 +59,17 @@ func (s *Scheduler) compareTime(oldEv, newEv *vcal.Event) timeChange {
 	if err != nil {
 		return timeChange{changed: true, added: ins}
 	}
-	type span struct{ start, end int64 }
+	// An instance is the same when its occurrence (RECURRENCE-ID) and its
+	// time are: an occurrence moved onto the time of another that was
+	// declined there is new.
+	type span struct{ rid, start, end int64 }
 	had := make(map[span]bool, len(prev))
 	for _, in := range prev {
-		had[span{in.Start.Unix(), in.End.Unix()}] = true
+		had[span{in.RecurrenceID.Unix(), in.Start.Unix(), in.End.Unix()}] = true
 	}
 	var tc timeChange
 	for _, in := range ins {
-		if !had[span{in.Start.Unix(), in.End.Unix()}] {
+		if !had[span{in.RecurrenceID.Unix(), in.Start.Unix(), in.End.Unix()}] {
 			tc.added = append(tc.added, in)
 		}
 	}
