@@ -53,8 +53,10 @@ type eventRecord struct {
 	// parsing ICal; a recurring event has neither.
 	Span *[2]int64 `json:"span,omitempty"`
 	Free bool      `json:"free,omitempty"`
-	// History is the newest MaxHistory changes, oldest first (history.go).
-	History []HistoryEntry `json:"history,omitempty"`
+	// History is the newest MaxHistory changes, oldest first, as a JSON
+	// array of HistoryEntry (history.go): decoded only when it is read or
+	// added to, so that loading every record at start stays cheap.
+	History json.RawMessage `json:"history,omitempty"`
 }
 
 // describe sets Span and Free from the parsed event.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"sort"
 
@@ -56,19 +57,37 @@ func changeKind(ev *vcal.Event, old *eventRecord) string {
 }
 
 // addHistory appends an entry to the record's history, keeping the newest
-// MaxHistory.
+// MaxHistory. A history that does not decode is started afresh.
 func (r *eventRecord) addHistory(e HistoryEntry) {
-	r.History = append(r.History, e)
-	if n := len(r.History) - MaxHistory; n > 0 {
-		r.History = append([]HistoryEntry(nil), r.History[n:]...)
+	entries := r.entries()
+	entries = append(entries, e)
+	if n := len(entries) - MaxHistory; n > 0 {
+		entries = entries[n:]
 	}
+	b, err := json.Marshal(entries)
+	if err != nil {
+		return // a map of strings always encodes
+	}
+	r.History = b
+}
+
+// entries decodes the record's history; nil when it has none or it does not
+// decode.
+func (r *eventRecord) entries() []HistoryEntry {
+	if len(r.History) == 0 {
+		return nil
+	}
+	var entries []HistoryEntry
+	if err := json.Unmarshal(r.History, &entries); err != nil {
+		return nil
+	}
+	return entries
 }
 
 // historyOf returns the history of the record, as EventHistory says.
 func historyOf(r *eventRecord) *EventHistory {
-	h := &EventHistory{UID: r.UID, Owner: r.Owner, Sequence: r.Sequence, Cancelled: r.Cancelled,
-		Textless: r.textless(), Holders: r.Holders, Entries: r.History}
-	return h
+	return &EventHistory{UID: r.UID, Owner: r.Owner, Sequence: r.Sequence, Cancelled: r.Cancelled,
+		Textless: r.textless(), Holders: r.Holders, Entries: r.entries()}
 }
 
 // History returns the stored history of the event uid, or nil when no such
