@@ -22,7 +22,7 @@ type HistoryEntry struct {
 	Change   string            `json:"what"` // see changeKind; "rsvp" for an answer
 	Sequence int               `json:"seq"`
 	Answers  map[string]string `json:"answers,omitempty"` // local participant → PARTSTAT after the change
-	Reasons  map[string]string `json:"reasons,omitempty"` // local resource → the reason it gave
+	Reasons  map[string]string `json:"reasons,omitempty"` // local participant → its reason or comment
 }
 
 // EventHistory is what the store knows of one event's past: its owner,
@@ -41,7 +41,8 @@ type EventHistory struct {
 
 // changeKind names what a SENDEVENT does to the stored event old (nil: a
 // new event) for the audit trail: "new", "cancel", "cancel-occurrence",
-// "occurrence" (a moved or added occurrence), "update".
+// "occurrence" (a moved or added occurrence), "update" (SendEvent says
+// "move" when the update changed the busy time).
 func changeKind(ev *vcal.Event, old *eventRecord) string {
 	switch {
 	case old == nil:

@@ -127,7 +127,11 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		if d.rec.textless() {
 			stored = nil
 		}
-		s.recordChange(d.rec, who(req), changeKind(ev, old), nil)
+		kind := changeKind(ev, old)
+		if kind == "update" && d.tc.changed {
+			kind = "move" // the busy time changed
+		}
+		s.recordChange(d.rec, who(req), kind, nil)
 		if err := s.saveWith(d.rec, out); err != nil {
 			return tempFailure(s.log, "storing an event", err)
 		}

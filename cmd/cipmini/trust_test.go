@@ -199,7 +199,7 @@ func TestTrustOverCIP(t *testing.T) {
 		t.Fatalf("cipmini log %s: %v\n%s", victim, err, out)
 	}
 	out, err = runCmd(t, "", "log", "--data", data, "a1@a.example")
-	if err != nil || !strings.Contains(out, "peer a.example  update") || !strings.Contains(out, "room-1@rooms.example=DECLINED") ||
+	if err != nil || !strings.Contains(out, "peer a.example  move") || !strings.Contains(out, "room-1@rooms.example=DECLINED") ||
 		!strings.Contains(out, "already booked") {
 		t.Fatalf("cipmini log a1: %v\n%s", err, out)
 	}
@@ -216,7 +216,7 @@ func TestTrustOverCIP(t *testing.T) {
 	logText := d.log.String()
 	for _, w := range []string{`msg="store: decision" uid=victim@rooms.example by="anonymous 127.0.0.1" change=update`,
 		`msg="store: decision" uid=a1@a.example by="peer b.example" change=cancel organizer=tom@a.example answer=PERMDENIED`,
-		`msg="store: decision" uid=a1@a.example by="peer a.example" change=update seq=0 user=room-1@rooms.example answer=DECLINED reason="room-1@rooms.example is already booked`} {
+		`msg="store: decision" uid=a1@a.example by="peer a.example" change=move seq=0 user=room-1@rooms.example answer=DECLINED reason="room-1@rooms.example is already booked`} {
 		if !strings.Contains(logText, w) {
 			t.Errorf("no log line %s", w)
 		}
