@@ -207,6 +207,9 @@ func TestTrustOverCIP(t *testing.T) {
 	if out, err := runCmd(t, "", "log", "--data", data, "nothing@x"); err == nil {
 		t.Fatalf("cipmini log of an unknown UID: %s", out)
 	}
+	if out, err := runCmd(t, "", "log", "--data", data); err == nil || !strings.Contains(out, "usage: cipmini log UID") {
+		t.Fatalf("cipmini log without a UID: %v %s", err, out)
+	}
 	// Every decision and refusal is one line of the daemon's log; the
 	// history reads the same from the store of a stopped server.
 	d.stop(t)
