@@ -58,10 +58,13 @@ func (s *Scheduler) refuseChange(req *cipmini.Request, ev *vcal.Event, old *even
 // same SEQUENCE, DTSTAMP and organizer and, when the text is kept, the same
 // text. It is answered as before by anyone, and changes nothing.
 func (s *Scheduler) retransmission(ev *vcal.Event, old *eventRecord, ver version, text string) bool {
-	if ver != versionSame || s.dir.Canonical(ev.Organizer.Address) != old.Owner {
+	switch {
+	case ver != versionSame || s.dir.Canonical(ev.Organizer.Address) != old.Owner:
 		return false
+	case ev.Cancelled && ev.RecurrenceID.IsZero():
+		return old.Cancelled // a cancellation repeats only a cancellation
 	}
-	return old.textless() || text == old.ICal || ev.Cancelled && old.Cancelled
+	return old.textless() || text == old.ICal
 }
 
 // who names the client of a request for the audit trail: "user ID",
