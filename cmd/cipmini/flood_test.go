@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -28,6 +29,14 @@ func vmRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// emulated reports whether the process runs under an emulator (qemu-user
+// through binfmt_misc, as CI runs GOARCH=arm): its resident memory is then
+// the emulator's, not the daemon's.
+func emulated(pid int) bool {
+	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	return err == nil && strings.Contains(filepath.Base(exe), "qemu")
 }
 
 // peaks samples a daemon's resident memory and data file size until stop
@@ -104,7 +113,9 @@ func (b *booker) book() error {
 // --board pi-zero. The daemon's resident memory stays under 64 MiB and the
 // data file under the board's cap (32 MiB), during the flood and after a
 // restart, while alice, logged in, still books in under a second. Under
-// GOARCH=arm (qemu in CI) the flood is 120 invitations.
+// GOARCH=arm (qemu in CI) the flood is 120 invitations, and under an
+// emulator the memory bound is not checked (the emulator's own memory
+// would be measured).
 func TestAnonymousFloodOnPiZero(t *testing.T) {
 	total := 600
 	if runtime.GOARCH == "arm" {
@@ -171,7 +182,11 @@ func TestAnonymousFloodOnPiZero(t *testing.T) {
 	if bookErr != nil {
 		t.Fatalf("alice during the flood: %v", bookErr)
 	}
-	if rss == 0 || rss >= rssLimit || file >= fileCap {
+	emu := emulated(d.cmd.Process.Pid)
+	if emu {
+		t.Logf("the daemon runs under an emulator: its VmRSS is not checked")
+	}
+	if (!emu && (rss == 0 || rss >= rssLimit)) || file >= fileCap {
 		t.Fatalf("during the flood: VmRSS %d, data file %d; want under %d and %d", rss, file, rssLimit, fileCap)
 	}
 	if answers["NO 007"] == 0 {
@@ -189,7 +204,7 @@ func TestAnonymousFloodOnPiZero(t *testing.T) {
 	}
 	rss, file = stop()
 	t.Logf("after a restart: VmRSS %.1f MiB, data file %.1f MiB", float64(rss)/(1<<20), float64(file)/(1<<20))
-	if rss == 0 || rss >= rssLimit || file >= fileCap {
+	if (!emu && (rss == 0 || rss >= rssLimit)) || file >= fileCap {
 		t.Fatalf("after a restart: VmRSS %d, data file %d; want under %d and %d", rss, file, rssLimit, fileCap)
 	}
 }
