@@ -64,3 +64,8 @@ func (d *Directory) match(s *Secret, password string) bool {
 // and one per login of an unknown name when any hash is configured. Safe
 // for concurrent use.
 func (d *Directory) BcryptChecks() int64 { return d.login.bcrypt.Load() }
+
+// PrepareLogin makes the dummy hash now (one bcrypt hashing), so that the
+// first login of an unknown name does not pay for it and stand out. Safe
+// for concurrent use, with Login too.
+func (d *Directory) PrepareLogin() { d.dummySecret() }

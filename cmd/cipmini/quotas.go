@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/cipmini/cipmini/boards"
@@ -107,19 +108,34 @@ func orDefaultConns(n int) int {
 	return n
 }
 
+// quotaText is a bound's value in force: the default when unset,
+// "unlimited" for none.
+func quotaText(v int64, def int64) string {
+	switch {
+	case v == 0:
+		return fmt.Sprint(def)
+	case v < 0:
+		return "unlimited"
+	}
+	return fmt.Sprint(v)
+}
+
+// quotaTexts are the octets per hour, the store's cap and the HTTP
+// connections in force.
+func (c *Config) quotaTexts() (perHour, storeCap, httpConns string) {
+	return quotaText(limit64(c.MaxBytesPerHour), cipmini.DefaultBytesPerHour),
+		quotaText(limit64(c.MaxStoreBytes), store.DefaultMaxStoreBytes),
+		quotaText(int64(limit(c.MaxHTTPConns)), web.DefaultMaxConns)
+}
+
 // describeQuotas is `cipmini check`'s account of the resource bounds.
 func describeQuotas(w io.Writer, c *Config) {
-	text := func(v int64, def int64) string {
-		switch {
-		case v == 0:
-			return fmt.Sprint(def)
-		case v < 0:
-			return "unlimited"
-		}
-		return fmt.Sprint(v)
-	}
-	conns := int64(limit(c.MaxHTTPConns))
-	fmt.Fprintf(w, "quotas: %s data octets per hour per client, store cap %s octets, %s HTTP connections\n",
-		text(limit64(c.MaxBytesPerHour), cipmini.DefaultBytesPerHour),
-		text(limit64(c.MaxStoreBytes), store.DefaultMaxStoreBytes), text(conns, web.DefaultMaxConns))
+	b, s, h := c.quotaTexts()
+	fmt.Fprintf(w, "quotas: %s data octets per hour per client, store cap %s octets, %s HTTP connections\n", b, s, h)
+}
+
+// logQuotas logs the resource bounds in force when the server starts.
+func logQuotas(log *slog.Logger, c *Config) {
+	b, s, h := c.quotaTexts()
+	log.Info("cipmini: bounds", "max_bytes_per_hour", b, "max_store_bytes", s, "max_http_conns", h)
 }

@@ -113,6 +113,8 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
 	cfg.applyQuotas(srv, sched)
+	go dir.PrepareLogin()
+	logQuotas(logger, cfg)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("cipmini: %w", err)
