@@ -74,11 +74,23 @@ func (g *LoginGuard) Level(addr net.Addr) float64 { return g.failures().level(ad
 // Reserve takes a slot for one password check from the address. It returns
 // false, taking nothing, when the address is over the limit: the check
 // must then be refused without looking at the password.
-func (g *LoginGuard) Reserve(addr net.Addr) (Attempt, bool) { return g.reserve(addrKey(addr)) }
+func (g *LoginGuard) Reserve(addr net.Addr) (Attempt, bool) { return g.reserve(addrKey(addr), 0) }
 
-func (g *LoginGuard) reserve(key netip.Addr) (Attempt, bool) {
+// ReserveWithin is Reserve with a stricter limit for this kind of check
+// (the panel PIN's): it refuses when the address's count would pass
+// limit, or PerMinute if that is lower.
+func (g *LoginGuard) ReserveWithin(addr net.Addr, limit int) (Attempt, bool) {
+	return g.reserve(addrKey(addr), limit)
+}
+
+// reserve takes a slot unless the count would pass PerMinute or, when
+// positive, limit.
+func (g *LoginGuard) reserve(key netip.Addr, limit int) (Attempt, bool) {
 	a := Attempt{g: g, key: key}
 	n := g.perMinute()
+	if limit > 0 && (n < 0 || limit < n) {
+		n = limit
+	}
 	if n < 0 {
 		return a, true
 	}

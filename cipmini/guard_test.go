@@ -46,6 +46,26 @@ func TestLoginGuardReservesBeforeTheCheck(t *testing.T) {
 	if l := g.Level(tcpAddr("192.0.2.2")); l > 0.01 {
 		t.Fatalf("level %v after successes only", l)
 	}
+	// A stricter limit for one kind of check (the panel PIN) holds under
+	// parallel attempts too, and the failures count for logins as well.
+	var pins atomic.Int32
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if a, ok := g.ReserveWithin(tcpAddr("192.0.2.4"), 5); ok {
+				pins.Add(1)
+				a.Failed()
+			}
+		}()
+	}
+	wg.Wait()
+	if pins.Load() != 5 {
+		t.Fatalf("%d of 50 parallel PINs took a slot, want 5", pins.Load())
+	}
+	if l := g.Level(tcpAddr("192.0.2.4")); l < 4.9 || g.Blocked(tcpAddr("192.0.2.4")) {
+		t.Fatalf("after 5 PIN failures: level %v, blocked for logins %v", l, g.Blocked(tcpAddr("192.0.2.4")))
+	}
 	// No limit: every attempt passes.
 	free := &LoginGuard{PerMinute: -1}
 	for i := 0; i < 20; i++ {
@@ -195,4 +215,14 @@ func BenchmarkLoginGuardNewAddrFull(b *testing.B) {
 		at.Failed()
 		i++
 	}
+}
+
+// loginFailed records a failed login from the address, as a LOGIN whose
+// password was wrong does, and returns Attempt.Failed's answer.
+func (s *Server) loginFailed(key netip.Addr) (time.Duration, bool) {
+	g := s.guard()
+	if g.perMinute() >= 0 {
+		g.failures().add(key, 1, 0)
+	}
+	return Attempt{g: g, key: key}.Failed()
 }

@@ -191,18 +191,6 @@ func (s *Server) failureTable() *leakyTable[netip.Addr] { return s.guard().failu
 // with NO 007 and its logins are refused without looking at the password.
 func (s *Server) loginBlocked(key netip.Addr) bool { return s.guard().blocked(key) }
 
-// loginFailed records a failed login from the address. It returns how long
-// to wait before answering, AuthFailureDelay doubled for each failure the
-// address made lately (at most 16 times), and whether the address is now
-// blocked.
-func (s *Server) loginFailed(key netip.Addr) (time.Duration, bool) {
-	g := s.guard()
-	if g.perMinute() >= 0 {
-		g.failures().add(key, 1, 0)
-	}
-	return Attempt{g: g, key: key}.Failed()
-}
-
 // authDelay is base times 2^(level-1), at most maxAuthDelayFactor times
 // base; no delay when base is negative.
 func authDelay(base time.Duration, level float64) time.Duration {

@@ -297,7 +297,7 @@ func (s *session) authenticate(cmd *Command) error {
 	}
 	// The attempt takes its slot of the address's count before the
 	// password is looked at, so that parallel LOGINs cannot pass the limit.
-	attempt, ok := s.srv.guard().reserve(s.addr)
+	attempt, ok := s.srv.guard().reserve(s.addr, 0)
 	if !ok {
 		s.complete(NO(CodeNone, "Access denied."))
 		return errEndSession

@@ -78,10 +78,7 @@ func (s *Server) checkPIN(r *http.Request) (int, string) {
 	}
 	addr := remoteAddr(r)
 	g := s.guard()
-	if g.Level(addr) > maxPINFailures-1 {
-		return http.StatusForbidden, "Too many wrong PINs, try again later"
-	}
-	attempt, ok := g.Reserve(addr)
+	attempt, ok := g.ReserveWithin(addr, maxPINFailures)
 	if !ok {
 		return http.StatusForbidden, "Too many wrong PINs, try again later"
 	}
