@@ -4,7 +4,7 @@
 //
 // A profile gives the board's build target (GOOS, GOARCH, GOARM), the runtime
 // defaults that suit it (connection limit, Go memory limit, data directory on
-// the SD card) and the name of its systemd unit file in this directory.
+// the SD card, store cap, HTTP connections) and the name of its systemd unit file in this directory.
 // `cipmini serve --board NAME` applies the runtime defaults; values in the
 // configuration file win over them. scripts/build.sh cross-compiles every
 // profile.
@@ -48,6 +48,13 @@ type Board struct {
 	// syntax ("96MiB"); empty means none. A GOMEMLIMIT variable in the
 	// environment wins over it.
 	GoMemLimit string `toml:"gomemlimit"`
+	// MaxStoreBytes caps the data file for new invitations (README,
+	// Security): the store is held in memory too, so it is a fraction of
+	// the board's memory limit. Zero (unset) means the daemon's default.
+	MaxStoreBytes int64 `toml:"max_store_bytes"`
+	// MaxHTTPConns bounds the HTTP connections open at once. Zero (unset)
+	// means the daemon's default.
+	MaxHTTPConns int `toml:"max_http_conns"`
 	// DataDir is the data directory, an absolute path.
 	DataDir string `toml:"data_dir"`
 	// Unit is the file name of the board's systemd unit in this directory.
@@ -148,6 +155,8 @@ func (b Board) check(stem string) error {
 		return fmt.Errorf("goos %q: only linux is supported", b.GOOS)
 	case b.MaxConns <= 0:
 		return fmt.Errorf("max_conns %d: want a positive number", b.MaxConns)
+	case b.MaxStoreBytes < 0 || b.MaxHTTPConns < 0:
+		return fmt.Errorf("max_store_bytes %d, max_http_conns %d: want positive numbers", b.MaxStoreBytes, b.MaxHTTPConns)
 	case !path.IsAbs(b.DataDir):
 		return fmt.Errorf("data_dir %q: want an absolute path", b.DataDir)
 	case b.Unit == "" || strings.Contains(b.Unit, "/"):

@@ -164,43 +164,32 @@ func (t *leakyTable[K]) len() int {
 }
 
 func (s *Server) maxConnsPerAddr() int {
-	return orDefault(s.MaxConnsPerAddr, DefaultMaxConnsPerAddr)
+	return orDefault(s.MaxConnsPerAddr, min(DefaultMaxConnsPerAddr, max(s.maxConns()/2, 1)))
 }
 
 func (s *Server) maxLoginFailures() int {
 	return orDefault(s.MaxLoginFailuresPerMinute, DefaultMaxLoginFailuresPerMinute)
 }
 
-// failureTable returns the table of failed logins per address, made on
-// first use.
-func (s *Server) failureTable() *leakyTable[netip.Addr] {
+// guard returns the Server's LoginGuard: Guard, or one made on first use
+// from MaxLoginFailuresPerMinute and AuthFailureDelay.
+func (s *Server) guard() *LoginGuard {
+	if s.Guard != nil {
+		return s.Guard
+	}
 	s.failOnce.Do(func() {
-		s.failures = newLeakyTable[netip.Addr](float64(max(s.maxLoginFailures(), 1))/60, 0)
+		s.ownGuard = &LoginGuard{PerMinute: s.MaxLoginFailuresPerMinute, BaseDelay: s.AuthFailureDelay}
 	})
-	return s.failures
+	return s.ownGuard
 }
+
+// failureTable returns the table of failed logins per address.
+func (s *Server) failureTable() *leakyTable[netip.Addr] { return s.guard().failures() }
 
 // loginBlocked reports whether the address has used up its failed logins
-// for now, one more being over the limit: its connections are turned away with NO 007 and its logins are
-// refused without looking at the password.
-func (s *Server) loginBlocked(key netip.Addr) bool {
-	n := s.maxLoginFailures()
-	return n > 0 && s.failureTable().level(key) > float64(n-1)
-}
-
-// loginFailed records a failed login from the address. It returns how long
-// to wait before answering, AuthFailureDelay doubled for each failure the
-// address made lately (at most 16 times), and whether the address is now
-// blocked.
-func (s *Server) loginFailed(key netip.Addr) (time.Duration, bool) {
-	base := s.authFailureDelay()
-	n := s.maxLoginFailures()
-	if n < 0 {
-		return max(base, 0), false
-	}
-	level, _ := s.failureTable().add(key, 1, 0)
-	return authDelay(base, level), level > float64(n-1)
-}
+// for now, one more being over the limit: its connections are turned away
+// with NO 007 and its logins are refused without looking at the password.
+func (s *Server) loginBlocked(key netip.Addr) bool { return s.guard().blocked(key) }
 
 // authDelay is base times 2^(level-1), at most maxAuthDelayFactor times
 // base; no delay when base is negative.
@@ -253,4 +242,28 @@ func (s *Server) turnAway(conn net.Conn, text string, implicitTLS bool) {
 		defer s.refusing.Add(-1)
 		s.refuse(conn, text)
 	}()
+}
+
+func (s *Server) busyIdleTimeout() time.Duration {
+	return orDefault(s.BusyIdleTimeout, DefaultBusyIdleTimeout)
+}
+
+// reapIdle closes, with NO 007, the sessions that have waited
+// BusyIdleTimeout or more for a command. Called with s.mu held, when the
+// server is more than three quarters full; it costs one pass over the
+// sessions (at most MaxConns).
+func (s *Server) reapIdle() {
+	d := s.busyIdleTimeout()
+	if d < 0 {
+		return
+	}
+	now := time.Now()
+	for sess := range s.sessions {
+		sess.mu.Lock()
+		if sess.idle && !sess.reaped && now.Sub(sess.idleSince) >= d {
+			sess.reaped = true
+			sess.conn.SetReadDeadline(now)
+		}
+		sess.mu.Unlock()
+	}
 }

@@ -9,14 +9,22 @@ import (
 // DefaultEventsPerHour is RateLimit's cap when EventsPerHour is not set.
 const DefaultEventsPerHour = 600
 
+// DefaultBytesPerHour is RateLimit's cap of octets when BytesPerHour is not
+// set: 4 MiB, a thousand ordinary invitations, or 17 of the largest data
+// blocks (DefaultMaxDataBytes).
+const DefaultBytesPerHour = 4 << 20
+
 // RateLimit is a Backend that caps how much one client can make the
 // wrapped Backend store: at most EventsPerHour SENDEVENTs answered OK per
-// client, as a leaky bucket (a client may use a whole hour's worth at once,
-// then one more each 3600/EventsPerHour seconds). A client is its identity:
+// client, and at most BytesPerHour octets of their data, each as a leaky
+// bucket refilled gradually, not a whole hour at once: a client may use an
+// hour's worth at once, then one more event each 3600/EventsPerHour
+// seconds and BytesPerHour/3600 octets a second. A client is its identity:
 // the peer's server id, the user's id, or, for an anonymous session, its
 // address (an IPv4 address or an IPv6 /64). A SENDEVENT past the cap is
 // answered "NO 007 Too many events, try again later" without reaching the
-// Backend; one answered NO does not count. RSVP and FREEBUSY pass through.
+// Backend, and one past the octets "NO 007 Too much data, try again
+// later"; one answered NO does not count. RSVP and FREEBUSY pass through.
 //
 // The table of clients holds at most MaxClients entries, forgetting idle
 // clients first. Set the fields before use; RateLimit is safe for
@@ -27,12 +35,23 @@ type RateLimit struct {
 	// EventsPerHour is the cap. Default DefaultEventsPerHour (600);
 	// negative means no cap.
 	EventsPerHour int
-	// MaxClients bounds the table of clients. Default
+	// BytesPerHour is the cap of data octets. Default
+	// DefaultBytesPerHour (4 MiB); negative means no cap.
+	BytesPerHour int64
+	// MaxClients bounds each table of clients. Default
 	// DefaultMaxTrackedClients (4096).
 	MaxClients int
 
 	once  sync.Once
 	table *leakyTable[Identity]
+	bytes *leakyTable[Identity]
+}
+
+func (r *RateLimit) bytesPerHour() int64 {
+	if r.BytesPerHour == 0 {
+		return DefaultBytesPerHour
+	}
+	return r.BytesPerHour
 }
 
 func (r *RateLimit) perHour() int { return orDefault(r.EventsPerHour, DefaultEventsPerHour) }
@@ -40,6 +59,7 @@ func (r *RateLimit) perHour() int { return orDefault(r.EventsPerHour, DefaultEve
 func (r *RateLimit) buckets() *leakyTable[Identity] {
 	r.once.Do(func() {
 		r.table = newLeakyTable[Identity](float64(max(r.perHour(), 1))/float64(time.Hour/time.Second), r.MaxClients)
+		r.bytes = newLeakyTable[Identity](float64(max(r.bytesPerHour(), 1))/float64(time.Hour/time.Second), r.MaxClients)
 	})
 	return r.table
 }
@@ -52,21 +72,35 @@ func rateKey(req *Request) Identity {
 	return Identity{Kind: Anonymous, Name: addrKey(req.RemoteAddr).String()}
 }
 
-// SendEvent takes one event from the client's allowance, calls Backend and
-// gives it back when the answer is NO (or the Backend panics).
+// SendEvent takes one event and the data's octets from the client's
+// allowances, calls Backend and gives them back when the answer is NO (or
+// the Backend panics).
 func (r *RateLimit) SendEvent(ctx context.Context, req *Request) *Reply {
-	n := r.perHour()
-	if n < 0 {
+	n, nb := r.perHour(), r.bytesPerHour()
+	if n < 0 && nb < 0 {
 		return r.Backend.SendEvent(ctx, req)
 	}
 	key := rateKey(req)
-	if _, ok := r.buckets().add(key, 1, float64(n)); !ok {
-		return &Reply{Completion: NO(CodeTempFailure, "Too many events, try again later")}
+	r.buckets()
+	count, size := 0.0, 0.0
+	if n >= 0 {
+		if _, ok := r.table.add(key, 1, float64(n)); !ok {
+			return &Reply{Completion: NO(CodeTempFailure, "Too many events, try again later")}
+		}
+		count = 1
+	}
+	if nb >= 0 {
+		size = float64(len(req.Data))
+		if _, ok := r.bytes.add(key, size, float64(nb)); !ok {
+			r.table.add(key, -count, 0)
+			return &Reply{Completion: NO(CodeTempFailure, "Too much data, try again later")}
+		}
 	}
 	stored := false
 	defer func() {
 		if !stored {
-			r.buckets().add(key, -1, 0)
+			r.table.add(key, -count, 0)
+			r.bytes.add(key, -size, 0)
 		}
 	}()
 	reply := r.Backend.SendEvent(ctx, req)

@@ -24,6 +24,9 @@ const (
 	DefaultWriteTimeout     = time.Minute
 	DefaultMaxAuthFailures  = 3
 	DefaultAuthFailureDelay = time.Second
+	// DefaultBusyIdleTimeout is how long a session may wait without
+	// sending a command while the server is more than three quarters full.
+	DefaultBusyIdleTimeout = 30 * time.Second
 )
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
@@ -85,8 +88,9 @@ type Server struct {
 	HandshakeTimeout time.Duration
 	// MaxConnsPerAddr is the number of sessions served at once for one
 	// address (an IPv4 address, or an IPv6 /64); one more is answered
-	// "NO 007" and closed. Default DefaultMaxConnsPerAddr (32); negative
-	// means no limit.
+	// "NO 007" and closed. Default half of MaxConns (at least 1) but at
+	// most DefaultMaxConnsPerAddr (32), so that one address never fills
+	// the server; negative means no limit.
 	MaxConnsPerAddr int
 	// MaxLoginFailuresPerMinute is the failed logins an address may make
 	// a minute. Each failure is answered after AuthFailureDelay doubled
@@ -96,6 +100,17 @@ type Server struct {
 	// that rate. Default DefaultMaxLoginFailuresPerMinute (10); negative
 	// means no limit.
 	MaxLoginFailuresPerMinute int
+	// BusyIdleTimeout: when a connection arrives while more than three
+	// quarters of MaxConns are in use, sessions that have waited this
+	// long without sending a command are answered "NO 007" and closed, to
+	// make room. Default DefaultBusyIdleTimeout (30 seconds); negative
+	// means never.
+	BusyIdleTimeout time.Duration
+	// Guard, when set, is the count of failed logins per address that
+	// LOGIN shares with other ways in (HTTP Basic, a panel PIN); it then
+	// replaces MaxLoginFailuresPerMinute and AuthFailureDelay. Default
+	// nil: the Server keeps its own, made from those two fields.
+	Guard *LoginGuard
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -104,7 +119,7 @@ type Server struct {
 	perAddr   map[netip.Addr]int // sessions per address key, under mu
 	refusing  atomic.Int32       // connections being answered NO 007
 	failOnce  sync.Once
-	failures  *leakyTable[netip.Addr] // failed logins per address key
+	ownGuard  *LoginGuard // failed logins per address key, when Guard is nil
 	tlsOnce   sync.Once
 	tlsCfg    *tls.Config
 	closing   atomic.Bool
@@ -220,6 +235,9 @@ func (s *Server) startSession(conn net.Conn, implicitTLS bool) {
 	var sess *session
 	if !full && !closing && !blocked {
 		addrFull = !s.admitAddr(key)
+	}
+	if !closing && 4*s.active > 3*s.maxConns() {
+		s.reapIdle()
 	}
 	if !full && !closing && !blocked && !addrFull {
 		sess = newSession(s, conn)

@@ -40,8 +40,10 @@ type session struct {
 	data         []byte
 	cmd          Command
 
-	mu   sync.Mutex // guards idle, against Shutdown's wake
-	idle bool
+	mu        sync.Mutex // guards idle, idleSince and reaped, against Shutdown's wake and reapIdle
+	idle      bool
+	idleSince time.Time // when the session began to wait for this command
+	reaped    bool      // closed by reapIdle to make room
 }
 
 func newSession(srv *Server, conn net.Conn) *session {
@@ -98,6 +100,9 @@ func (s *session) serve() {
 // over-long line end the session, after a NO 007 where the client should hear
 // why (shutdown, idle timeout).
 func (s *session) readCommandLine() ([]byte, error) {
+	s.mu.Lock()
+	s.idleSince = time.Now()
+	s.mu.Unlock()
 	for {
 		s.mu.Lock()
 		if s.srv.closing.Load() {
@@ -122,8 +127,14 @@ func (s *session) readCommandLine() ([]byte, error) {
 				return nil, errEndSession
 			}
 		case isTimeout(err):
+			s.mu.Lock()
+			reaped := s.reaped
+			s.mu.Unlock()
 			if s.srv.closing.Load() {
 				s.complete(NO(CodeTempFailure, "Server shutting down"))
+			} else if reaped {
+				s.log.Info("cipmini: idle session closed: the server is busy")
+				s.complete(NO(CodeTempFailure, "Idle while the server is busy, closing"))
 			} else {
 				s.complete(NO(CodeTempFailure, "Idle timeout, closing"))
 			}
@@ -284,7 +295,10 @@ func (s *session) authenticate(cmd *Command) error {
 		s.log.Info("cipmini: cleartext LOGIN refused: TLS is configured (AUTHENTICATE TLS first)")
 		return s.complete(NO(CodeNotAllowed, "Not allowed"))
 	}
-	if s.srv.loginBlocked(s.addr) {
+	// The attempt takes its slot of the address's count before the
+	// password is looked at, so that parallel LOGINs cannot pass the limit.
+	attempt, ok := s.srv.guard().reserve(s.addr, 0)
+	if !ok {
 		s.complete(NO(CodeNone, "Access denied."))
 		return errEndSession
 	}
@@ -296,11 +310,12 @@ func (s *session) authenticate(cmd *Command) error {
 	}
 	switch {
 	case err == nil:
+		attempt.Succeeded()
 		s.id = id
 		return s.complete(OK(CodeNone, "Login complete"))
 	case errors.Is(err, ErrAuthFailed):
 		s.authFailures++
-		d, blocked := s.srv.loginFailed(s.addr)
+		d, blocked := attempt.Failed()
 		if blocked {
 			s.log.Warn("cipmini: address blocked after too many failed logins", "addr", s.addr.String())
 			s.authFailures = s.srv.maxAuthFailures()
@@ -322,6 +337,7 @@ func (s *session) authenticate(cmd *Command) error {
 		}
 		return nil
 	default:
+		attempt.Succeeded() // not the client's failure
 		s.log.Error("cipmini: authenticator", "err", err)
 		return s.complete(NO(CodeTempFailure, "Temporary failure, try again later"))
 	}

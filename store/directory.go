@@ -153,6 +153,8 @@ type Directory struct {
 	redirects      map[string]string
 	eventRedirects map[string]string
 	groups         map[string][]string
+
+	login loginCost // the cost of a failed login; see login.go
 }
 
 // NewDirectory returns an empty directory for the server id and aliases.
@@ -322,12 +324,20 @@ func (d *Directory) Expand(id string) (ids []string, loops bool) {
 }
 
 // Login implements cipmini.Authenticator: the identity is a local user (its
-// local part or full id) or a peer's server id.
+// local part or full id) or a peer's server id. A name nobody has, or
+// that has no password, is compared against a dummy secret as costly as
+// the configured ones (login.go), so that a wrong name costs what a wrong
+// password costs.
 func (d *Directory) Login(ctx context.Context, remote net.Addr, identity, password string) (cipmini.Identity, error) {
-	if p := d.Peer(identity); p != nil && p.Password.Match(password) {
+	p, u := d.Peer(identity), d.User(d.UserID(identity))
+	if (p == nil || p.Password == nil) && (u == nil || u.Password == nil) {
+		d.match(d.dummySecret(), password)
+		return cipmini.Identity{}, cipmini.ErrAuthFailed
+	}
+	if p != nil && d.match(p.Password, password) {
 		return cipmini.Identity{Kind: cipmini.Peer, Name: p.ServerID}, nil
 	}
-	if u := d.User(d.UserID(identity)); u != nil && u.Password.Match(password) {
+	if u != nil && d.match(u.Password, password) {
 		return cipmini.Identity{Kind: cipmini.User, Name: u.ID}, nil
 	}
 	return cipmini.Identity{}, cipmini.ErrAuthFailed

@@ -39,6 +39,10 @@ type Scheduler struct {
 	// Queued, when set, is called after messages for other servers were
 	// queued (a Courier's Wake).
 	Queued func()
+	// MaxStoreBytes caps the data file for new invitations (quota.go).
+	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
+	// before use.
+	MaxStoreBytes int64
 
 	mu     sync.Mutex // serializes every change to the event records
 	outSeq uint64     // numbers the messages queued, under mu

@@ -93,6 +93,9 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		// Nothing to cancel (as CalendarServer does): nothing stored.
 		return &cipmini.Reply{Completion: cipmini.OK(cipmini.CodeNone, "Nothing to cancel")}
 	}
+	if old == nil && s.storeFull(ev.UID, len(req.Data)) {
+		return storeFullReply()
+	}
 
 	d := s.deliver(req.Identity, ev, old, ver, text)
 	if d.ownClash != "" {

@@ -37,6 +37,7 @@ func applyBoard(name string, cfg *Config) (*boards.Board, error) {
 	if !cfg.meta.IsDefined("max_conns") {
 		cfg.MaxConns = b.MaxConns
 	}
+	applyBoardQuotas(&b, cfg)
 	return &b, nil
 }
 

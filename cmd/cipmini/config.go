@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/store"
 )
@@ -50,6 +51,17 @@ type Config struct {
 	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default 32
 	MaxLoginFailuresPerMinute *int    `toml:"max_login_failures_per_minute"` // default 10
 	MaxEventsPerHour          *int    `toml:"max_events_per_hour"`           // default 600, per client
+	// Resource bounds (README, Security; quotas.go): octets of SENDEVENT
+	// data per client an hour (default 4 MiB), the data file's cap for
+	// new invitations (default 64 MiB, or the board's), HTTP connections
+	// (default 64, or the board's), the wait before a failed login is
+	// answered ("1s"), and how long a session may sit idle while the
+	// server is more than three quarters full ("30s").
+	MaxBytesPerHour  *int64 `toml:"max_bytes_per_hour"`
+	MaxStoreBytes    *int64 `toml:"max_store_bytes"`
+	MaxHTTPConns     *int   `toml:"max_http_conns"`
+	AuthFailureDelay string `toml:"auth_failure_delay"`
+	BusyIdleTimeout  string `toml:"busy_idle_timeout"`
 	// HTTP (README, Room panel and HTTP; httpconfig.go): the listen
 	// address of free/busy, ICS, room panel, /healthz and /metrics ("" for
 	// none, the default); the PIN or token panel actions need ("": the
@@ -67,6 +79,8 @@ type Config struct {
 	// meta tells which keys the file sets, so that a --board profile
 	// fills in only the others.
 	meta toml.MetaData
+	// guard is the login guard CIP and HTTP share, made by loginGuard.
+	guard *cipmini.LoginGuard
 }
 
 // UserConfig is one [[user]].
@@ -168,6 +182,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.checkInGrace(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkQuotas(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {

@@ -34,8 +34,10 @@ func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.
 			show[dir.UserID(uc.Name)] = true
 		}
 	}
-	return web.New(sched, dir, db, web.Options{ServerID: c.ServerID, PanelPIN: c.PanelPIN, ShowTitles: show,
-		CheckInGrace: grace, Logger: logger, Now: sched.Now})
+	opts := web.Options{ServerID: c.ServerID, PanelPIN: c.PanelPIN, ShowTitles: show,
+		CheckInGrace: grace, Logger: logger, Now: sched.Now}
+	c.webQuotas(&opts)
+	return web.New(sched, dir, db, opts)
 }
 
 // startWeb serves HTTP on http_listen, if set, and returns a function that

@@ -112,6 +112,9 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	httpd := cfg.newWeb(sched, dir, db, logger)
 	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
+	cfg.applyQuotas(srv, sched)
+	go dir.PrepareLogin()
+	logQuotas(logger, cfg)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("cipmini: %w", err)
@@ -199,6 +202,7 @@ func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	describeSecurity(stdout, cfg, sec)
+	describeQuotas(stdout, cfg)
 	for _, uc := range cfg.Users {
 		if uc.Password != "" {
 			fmt.Fprintf(stdout, "warning: user %s has a plain password: use password_hash (cipmini passwd)\n", uc.Name)

@@ -110,7 +110,7 @@ func (c *Config) applySecurity(srv *cipmini.Server, sec *security) {
 
 // rateLimited wraps the backend in the cap of max_events_per_hour.
 func (c *Config) rateLimited(b cipmini.Backend) cipmini.Backend {
-	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour)}
+	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit64(c.MaxBytesPerHour)}
 }
 
 // listen opens the implicit-TLS listener, or returns nil when there is none.
@@ -196,7 +196,7 @@ func describeSecurity(w io.Writer, c *Config, sec *security) {
 			sec.cert.Leaf.DNSNames, sec.cert.Leaf.NotAfter.Format(time.DateOnly), listen, roots, pinned)
 	}
 	fmt.Fprintf(w, "limits: %s connections per address, %s failed logins per minute, %s events per hour per client\n",
-		limitText(c.MaxConnsPerAddr, cipmini.DefaultMaxConnsPerAddr),
+		limitText(c.MaxConnsPerAddr, max(orDefaultConns(c.MaxConns)/2, 1)),
 		limitText(c.MaxLoginFailuresPerMinute, cipmini.DefaultMaxLoginFailuresPerMinute),
 		limitText(c.MaxEventsPerHour, cipmini.DefaultEventsPerHour))
 	for _, s := range sec.warnings(c) {

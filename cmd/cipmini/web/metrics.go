@@ -149,6 +149,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("cipmini_store_written_bytes_total", "Bytes written to flash since start.", st.BytesWritten)
 	counter("cipmini_store_syncs_total", "fsyncs since start.", st.Syncs)
 	counter("cipmini_store_compactions_total", "Compactions since start.", st.Compactions)
+	counter("cipmini_bcrypt_checks_total", "bcrypt comparisons of logins (CIP and HTTP Basic) since start, unknown names included.", s.dir.BcryptChecks())
 	gauge("cipmini_start_time_seconds", "Start time, Unix seconds.", s.started.Unix())
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

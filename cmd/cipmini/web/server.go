@@ -38,6 +38,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Guard is the per-address count of failed checks that HTTP Basic and
+	// the panel PIN share with CIP LOGIN; nil means one of the Server's
+	// own with the defaults.
+	Guard *cipmini.LoginGuard
+	// MaxConns bounds the HTTP connections open at once, and half of it
+	// those of one address; more are closed at once. Default
+	// DefaultMaxConns (64); negative means no limit.
+	MaxConns int
 }
 
 // Server serves the HTTP endpoints. Create it with New; it is safe for
@@ -55,6 +63,8 @@ type Server struct {
 	changed atomic.Int64
 	started time.Time
 
+	ownGuard *cipmini.LoginGuard // when Options.Guard is nil
+
 	mu       sync.Mutex
 	httpSrv  *http.Server
 	stopLoop chan struct{}
@@ -71,7 +81,7 @@ func New(sched *store.Scheduler, dir *store.Directory, db *store.DB, opts Option
 		opts.Now = time.Now
 	}
 	s := &Server{sched: sched, dir: dir, db: db, opts: opts, log: opts.Logger, metrics: newMetrics(),
-		panel: newPanelState()}
+		panel: newPanelState(), ownGuard: &cipmini.LoginGuard{}}
 	s.started = opts.Now().Truncate(time.Second)
 	s.changed.Store(s.started.Unix())
 	return s
@@ -116,7 +126,7 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	srv := s.httpSrv
 	s.mu.Unlock()
-	err := srv.Serve(l)
+	err := srv.Serve(newLimitListener(l, s.opts.MaxConns))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -167,10 +177,8 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *st
 	}
 	id := cipmini.Identity{}
 	if login, pw, ok := r.BasicAuth(); ok {
-		got, err := s.dir.Login(r.Context(), remoteAddr(r), login, pw)
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Basic realm="cipmini", charset="UTF-8"`)
-			http.Error(w, "web: login failed", http.StatusUnauthorized)
+		got, ok := s.basicLogin(w, r, login, pw)
+		if !ok {
 			return nil
 		}
 		id = got
