@@ -53,7 +53,15 @@ type eventRecord struct {
 	// parsing ICal; a recurring event has neither.
 	Span *[2]int64 `json:"span,omitempty"`
 	Free bool      `json:"free,omitempty"`
+	// Ends is set on a tombstone (retention.go): a cancelled event whose
+	// text went to the archive, kept with UID, Sequence, DTStamp and Owner
+	// so that an older version is still refused, until Ends (Unix seconds,
+	// the end of its last occurrence; 0 for never).
+	Ends int64 `json:"ends,omitempty"`
 }
+
+// tombstone reports whether the record is a cancelled event's tombstone.
+func (r *eventRecord) tombstone() bool { return r.Cancelled && r.ICal == "" }
 
 // describe sets Span and Free from the parsed event.
 func (r *eventRecord) describe(ev *vcal.Event) {

@@ -134,7 +134,7 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 	if keepAnswers {
 		rec.Answers, rec.Comments, rec.Declines = old.Answers, old.Comments, old.Declines
 	}
-	if wholeCancel {
+	if wholeCancel && !old.tombstone() {
 		// A cancellation keeps the stored text: it only frees the time.
 		rec.ICal = old.ICal
 	} else if text, err := storedText(ev, old); err != nil {
@@ -327,7 +327,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 			return nil, err
 		}
 		out = append(out, &OutMessage{To: domainOf(owner), Verb: cipmini.VerbRSVP.String(), Data: text,
-			UID: ev.UID, For: []string{owner}})
+			UID: ev.UID, For: []string{owner}, From: user})
 	}
 	return out, nil
 }

@@ -78,11 +78,12 @@ func MayReadFreeBusy(id cipmini.Identity, u *User) bool { return mayReadFreeBusy
 
 // StoredEvent returns the stored, parsed event with this UID and its owner,
 // or nil when none is stored. A cancelled event is returned with Cancelled
-// set. It is safe for concurrent use.
+// set; one reduced to a tombstone by Maintain is not returned. It is safe
+// for concurrent use.
 func (s *Scheduler) StoredEvent(uid string) (*vcal.Event, error) {
 	rec, err := s.load(uid)
-	if err != nil || rec == nil {
-		return nil, err
+	if err != nil || rec == nil || rec.tombstone() {
+		return nil, err // a tombstone has no text left to show
 	}
 	ev, err := parseStored(rec)
 	if err != nil {
