@@ -220,6 +220,18 @@ func TestNightlyMaintenanceByTheClock(t *testing.T) {
 	if err != nil || len(lines) != 1 || !strings.Contains(lines[0], "cancelled") {
 		t.Fatalf("archivedHistory of the cancelled event: %v %q", err, lines)
 	}
+	// A backup carries the archive; a restore brings it back.
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if out, err := runCmd(t, "", "backup", "--data", data, backup); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	restored := t.TempDir()
+	if out, err := runCmd(t, "", "restore", "--data", restored, backup); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	if lines, err := archivedHistory(restored, "jan6@org.test"); err != nil || len(lines) != 1 {
+		t.Fatalf("archivedHistory after backup and restore: %v %q", err, lines)
+	}
 	expect(t, "an older version of the cancelled event", send(orgEvent("feb1@org.test", 1, "room-3@rooms.test", later, false)),
 		"NO 005 Stale version: a newer one is stored")
 	// The live store no longer has the retired event; its time is free.
