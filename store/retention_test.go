@@ -242,14 +242,23 @@ func TestFiveYears(t *testing.T) {
 			runtime.ReadMemStats(&ms)
 			heapAt = append(heapAt, ms.HeapAlloc)
 			st := e.db.Stats()
-			t.Logf("year %d: %d live events, heap %.1f MiB, data file %.1f MiB (live %.1f MiB)", (day+1)/365,
-				e.sched.LiveEvents(), float64(ms.HeapAlloc)/(1<<20), float64(st.FileSize)/(1<<20), float64(st.LiveBytes)/(1<<20))
+			t.Logf("year %d: %d live events, heap %.1f MiB, process RSS %s, data file %.1f MiB (live %.1f MiB)", (day+1)/365,
+				e.sched.LiveEvents(), float64(ms.HeapAlloc)/(1<<20), selfRSS(), float64(st.FileSize)/(1<<20), float64(st.LiveBytes)/(1<<20))
 		}
 	}
 	// Past the first year and a month the store holds the same number of
 	// days: the heap levels off.
 	if n := len(heapAt); n >= 3 && float64(heapAt[n-1]) > 1.3*float64(heapAt[1]) {
 		t.Fatalf("heap grows: %v", heapAt)
+	}
+	if ents, err := os.ReadDir(filepath.Join(e.data, ArchiveDirName)); err == nil {
+		var sizes []string
+		for _, en := range ents {
+			if fi, err := en.Info(); err == nil {
+				sizes = append(sizes, fmt.Sprintf("%s %.1f MiB", en.Name(), float64(fi.Size())/(1<<20)))
+			}
+		}
+		t.Logf("archive: %s", strings.Join(sizes, ", "))
 	}
 	if days > keepDays+7 {
 		got, err := FindArchived(e.data, firstUID)
@@ -272,4 +281,18 @@ func TestFiveYears(t *testing.T) {
 	if got, _ := FindArchived(e.data, cancelledUID); len(got) != 1 || !got[0].Event.Cancelled {
 		t.Fatalf("the cancelled event's archive copy: %+v", got)
 	}
+}
+
+// selfRSS returns this process's VmRSS line value, or "?" off Linux.
+func selfRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
 }
