@@ -91,7 +91,7 @@ type queued struct {
 // old obsolete for the attendee addr: same event, same recipient server,
 // same kind, and for an answer the same answering attendee.
 func supersedes(n, old *OutMessage) bool {
-	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb {
+	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial {
 		return false
 	}
 	if n.Verb == cipmini.VerbRSVP.String() {

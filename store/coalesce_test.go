@@ -116,3 +116,63 @@ func hasSequence(text string, n int) bool {
 	}
 	return false
 }
+
+// The local owner's versions of an event for another server's attendees
+// coalesce per attendee: a later version replaces an earlier one for the
+// attendees it is for; one for other attendees only narrows it; the
+// cancellation of one occurrence replaces nothing.
+func TestQueueCoalescesEventsPerAttendee(t *testing.T) {
+	e := newCourierEnv(t)
+	alice := e.client("alice", "alice-pw")
+	send := func(seq int, method string, attendees ...string) {
+		t.Helper()
+		ev := event("ow@rooms.test", seq, stamp1, "20270302T090000Z", "20270302T100000Z", "alice@rooms.test", attendees...)
+		ev = strings.Replace(ev, "METHOD:REQUEST", "METHOD:"+method, 1)
+		if got := e.send(alice, ev); !strings.HasPrefix(got[strings.LastIndex(got, "\n")+1:], "OK 000") {
+			t.Fatalf("version %d: %s", seq, got)
+		}
+	}
+	fors := func() string {
+		var out []string
+		for _, m := range e.queue() {
+			out = append(out, strings.Join(m.For, "+"))
+		}
+		return strings.Join(out, " ")
+	}
+	send(0, "REQUEST", "bob@b.test", "dan@b.test")
+	send(1, "REQUEST", "bob@b.test", "dan@b.test")
+	if got := fors(); got != "bob@b.test+dan@b.test" {
+		t.Fatalf("after two versions: %s", got)
+	}
+	send(2, "REQUEST", "bob@b.test") // dan is off the event: his copy of version 1 stays
+	if got := fors(); got != "dan@b.test bob@b.test" {
+		t.Fatalf("after dan was dropped: %s", got)
+	}
+	send(3, "CANCEL", "bob@b.test", "dan@b.test")
+	if got := fors(); got != "bob@b.test+dan@b.test" {
+		t.Fatalf("after the cancellation: %s", got)
+	}
+	if st, _ := e.db.QueueStats(); st.Coalesced != 3 {
+		t.Fatalf("coalesced %d, want 3", st.Coalesced)
+	}
+}
+
+// The cancellation of one occurrence leaves the series queued.
+func TestQueueOccurrenceCancelSupersedesNothing(t *testing.T) {
+	e := newCourierEnv(t)
+	alice := e.client("alice", "alice-pw")
+	series := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:wk@rooms.test\r\nSEQUENCE:0\r\n" +
+		"DTSTAMP:20261201T000000Z\r\nDTSTART:20270301T090000Z\r\nDTEND:20270301T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=5\r\n" +
+		"ORGANIZER:mailto:alice@rooms.test\r\nATTENDEE:mailto:bob@b.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	expect(t, "series", e.send(alice, series), "* NOTFOUND bob@b.test\nOK 000 Stored")
+	one := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:CANCEL\r\nBEGIN:VEVENT\r\nUID:wk@rooms.test\r\nSEQUENCE:1\r\n" +
+		"DTSTAMP:20261201T000000Z\r\nRECURRENCE-ID:20270308T090000Z\r\nDTSTART:20270308T090000Z\r\nDTEND:20270308T100000Z\r\n" +
+		"ORGANIZER:mailto:alice@rooms.test\r\nATTENDEE:mailto:bob@b.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	if got := e.send(alice, one); !strings.HasSuffix(got, "OK 000 Cancelled") {
+		t.Fatalf("occurrence cancel: %s", got)
+	}
+	q := e.queue()
+	if len(q) != 2 || !strings.Contains(q[0].Data, "RRULE") || !q[1].Partial {
+		t.Fatalf("queue: %d messages", len(q))
+	}
+}

@@ -40,6 +40,9 @@ type OutMessage struct {
 	// unknown or never: past the per-peer cap, answers for events already
 	// over are dropped first.
 	Ends int64 `json:"ends,omitempty"`
+	// Partial marks a SENDEVENT about single occurrences only (a cancelled
+	// occurrence): it supersedes nothing queued before it.
+	Partial bool `json:"partial,omitempty"`
 	// Hops counts the REDIRECTs followed; Seen lists the ids already tried,
 	// so that a redirect loop ends.
 	Hops int      `json:"hops,omitempty"`

@@ -313,7 +313,8 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 			server := domainOf(a.Address)
 			m := byServer[server]
 			if m == nil {
-				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID}
+				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID,
+					Partial: ev.Cancelled && !ev.RecurrenceID.IsZero()}
 				byServer[server] = m
 				out = append(out, m)
 			}
