@@ -79,6 +79,11 @@ func appendArchive(dataDir string, year int, objects []string, verified map[stri
 	if err != nil {
 		return err
 	}
+	// A line break first, so that a batch starts on a line of its own
+	// whatever the one before ended with.
+	if _, err := io.WriteString(zw, "\r\n"); err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
 	for _, o := range objects {
 		if _, err := io.WriteString(zw, o); err != nil {
 			return fmt.Errorf("store: archive: %w", err)
