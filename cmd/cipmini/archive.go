@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -44,4 +45,40 @@ func archivedHistory(dataDir, uid string) ([]string, error) {
 		out = append(out, line)
 	}
 	return out, nil
+}
+
+// cmdArchiveLog is `cipmini log [--config FILE] [--data DIR] UID`: what the
+// archive of retired events holds about UID, one line per archived copy.
+func cmdArchiveLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("log", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	data := fs.String("data", "", "data `directory`, overriding the configuration")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: cipmini log [--config FILE] [--data DIR] UID")
+		return errUsage
+	}
+	dir := *data
+	if dir == "" {
+		cfg, err := loadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		dir = cfg.DataDir
+	}
+	uid := fs.Arg(0)
+	lines, err := archivedHistory(dir, uid)
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		fmt.Fprintf(stdout, "%s: not in the archive\n", uid)
+		return nil
+	}
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
+	}
+	return nil
 }

@@ -10,6 +10,7 @@
 //	cipmini freebusy [--server ADDR] [--from T --to T] [--ics] USER...
 //	cipmini rsvp [--server ADDR | --owner ID] --uid UID --attendee ID --status S
 //	cipmini queue [--config FILE] [--data DIR]
+//	cipmini log [--config FILE] [--data DIR] UID
 //	cipmini answer --server ADDR --login RESOURCE --password PW UID --accept|--decline [--comment TEXT]
 //	cipmini cert ca|request|sign ...  (a site CA, device keys, certificates)
 //	cipmini version
@@ -51,6 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"freebusy": cmdFreeBusy,
 		"rsvp":     cmdRSVP,
 		"queue":    cmdQueue,
+		"log":      cmdArchiveLog,
 		"answer":   cmdAnswer,
 		"cert":     cmdCert,
 		"version": func([]string, io.Reader, io.Writer, io.Writer) error {
@@ -90,6 +92,7 @@ func usage(w io.Writer) {
   freebusy   ask a server for users' busy periods
   rsvp       send an attendee's answer to the server that owns the event
   queue      list the messages waiting for other servers
+  log        show what the archive of retired events holds about a UID
   answer     answer an invitation for a resource with the manual policy
   cert       make a site CA, a device key and certificate request, or sign one
   version    print the version

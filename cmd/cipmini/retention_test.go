@@ -216,6 +216,9 @@ func TestNightlyMaintenanceByTheClock(t *testing.T) {
 		!strings.Contains(lines[0], "room-2@rooms.test ACCEPTED") {
 		t.Fatalf("archivedHistory: %v %q", err, lines)
 	}
+	if out, err := runCmd(t, "", "log", "--data", data, "jan6@org.test"); err != nil || out != lines[0]+"\n" {
+		t.Fatalf("cipmini log: %v\n%s", err, out)
+	}
 	lines, err = archivedHistory(data, "feb1@org.test")
 	if err != nil || len(lines) != 1 || !strings.Contains(lines[0], "cancelled") {
 		t.Fatalf("archivedHistory of the cancelled event: %v %q", err, lines)
