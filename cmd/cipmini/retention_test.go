@@ -158,6 +158,13 @@ func TestQueueCoalescesWhileOrganizerDown(t *testing.T) {
 	if err != nil || strings.Count(out, "queued  org.test  RSVP") != 1 || strings.Count(out, "\n") != 3 || !strings.Contains(out, fmt.Sprintf("%d coalesced", n-1)) {
 		t.Fatalf("queue after %d versions: %v\n%s", n, err, out)
 	}
+	_, metrics := httpGet(t, httpBase(t, d)+"/metrics")
+	for _, want := range []string{"cipmini_queue_length 1\n", fmt.Sprintf("cipmini_queue_coalesced_total %d\n", n-1),
+		"cipmini_queue_dropped_total 0\n", "cipmini_events_live 1\n"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q:\n%s", want, metrics)
+		}
+	}
 	peer := startFakePeer(t, "org.test", peerAddr)
 	eventually(t, "the answer at org.test", func() (bool, string) {
 		got := peer.received()
