@@ -86,6 +86,10 @@ func TestSoak(t *testing.T) {
 			dur = 15 * time.Second
 		}
 	}
+	if deadline, ok := t.Deadline(); ok && time.Until(deadline) < dur+2*time.Minute {
+		// go test's -timeout (10m by default) would cut the run short.
+		t.Fatalf("-soak=%s needs a -timeout of at least %s", dur, (dur + 2*time.Minute).Round(time.Minute))
+	}
 	data := t.TempDir()
 	d := startDaemon(t, writeRoomsConfig(t, "", freePort(t)), data)
 	base := httpBase(t, d)
