@@ -73,10 +73,11 @@ func aliceEvent(uid string, seq int, room string, start time.Time, cancel bool) 
 // The soak: mixed load over 200 UIDs, each re-sent with a higher SEQUENCE,
 // half of them cancelled now and then, half organized by another server
 // that cannot be reached (its answers queue up and coalesce), with
-// free/busy over CIP and HTTP and the ICS feed polled. The daemon's
-// resident memory, data file and open files level off after the first
-// third: the last third's maximum is within 15% of the middle third's
-// (open files: equal, give or take 2). Nothing errs, and at the end every
+// free/busy over CIP and HTTP and the ICS feed polled. Timed from when
+// every UID was sent once, the daemon's resident memory, data file and
+// open files level off after the first third: the last third's maximum is
+// within 15% of the middle third's (the data file: or below the compaction
+// threshold; open files: equal, give or take 2). Nothing errs, and at the end every
 // booking held is in FREEBUSY and no cancelled one is.
 func TestSoak(t *testing.T) {
 	dur := *soakFlag
@@ -96,8 +97,11 @@ func TestSoak(t *testing.T) {
 	pid := d.cmd.Process.Pid
 	dataFile := filepath.Join(data, store.DefaultFileName)
 
-	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	// The clock starts once every UID was sent once (warmed, below).
+	ctx, cancel := context.WithTimeout(context.Background(), dur+5*time.Minute)
 	defer cancel()
+	var warm sync.WaitGroup
+	warm.Add(4)
 	errs := make(chan error, 16)
 	fail := func(err error) {
 		select {
@@ -139,7 +143,17 @@ func TestSoak(t *testing.T) {
 					return
 				}
 			}
+			warmed := false
+			defer func() {
+				if !warmed {
+					warm.Done()
+				}
+			}()
 			for round := 1; ctx.Err() == nil; round++ {
+				if round == 2 {
+					warmed = true
+					warm.Done()
+				}
 				for i := w; i < soakUIDs && ctx.Err() == nil; i += 4 {
 					uid := fmt.Sprintf("soak-%03d@test", i)
 					seq := round
@@ -198,6 +212,9 @@ func TestSoak(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
+	warm.Wait()
+	timer := time.AfterFunc(dur, cancel)
+	defer timer.Stop()
 	var samples []soakSample
 	every := dur / 60
 	for tick := time.NewTicker(every); ctx.Err() == nil; {
@@ -235,7 +252,9 @@ func TestSoak(t *testing.T) {
 	if float64(last.rss) > 1.15*float64(mid.rss) {
 		t.Errorf("resident memory still rising: %.1f MiB in the last third, %.1f MiB in the middle one", mib(last.rss), mib(mid.rss))
 	}
-	if float64(last.file) > 1.15*float64(mid.file) {
+	// Below the compaction threshold the file is bounded by it: a short
+	// run on a slow machine may not reach it.
+	if float64(last.file) > 1.15*float64(mid.file) && last.file > store.DefaultCompactMinSize+64<<10 {
 		t.Errorf("data file still growing: %.2f MiB in the last third, %.2f MiB in the middle one", mib(last.file), mib(mid.file))
 	}
 	if last.fds > mid.fds+2 {
