@@ -255,3 +255,46 @@ func expect(t *testing.T, what, got, want string) {
 		t.Fatalf("%s: got %q, want %q", what, got, want)
 	}
 }
+
+// The retention keys: defaults, the board's byte cap where the file is
+// silent, and clear errors.
+func TestRetentionConfig(t *testing.T) {
+	c, err := parseConfig(`server_id = "x.test"`, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.keepHistory() != 400*24*time.Hour {
+		t.Fatalf("keep_history_days default: %v", c.keepHistory())
+	}
+	if l, _ := c.queueLimits(); l.MaxPerPeer != 0 || l.MaxBytesPerPeer != 0 {
+		t.Fatalf("queue limits default (the store's): %+v", l)
+	}
+	if _, err := applyBoard("pi-zero", c); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := c.queueLimits(); l.MaxBytesPerPeer != 2<<20 {
+		t.Fatalf("pi-zero's byte cap: %+v", l)
+	}
+	c, err = parseConfig("server_id = \"x.test\"\nkeep_history_days = 0\nqueue_max_per_peer = 0\nqueue_max_bytes_per_peer = \"64KiB\"", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyBoard("pi-zero", c) // the file wins
+	if l, _ := c.queueLimits(); c.keepHistory() != 0 || l.MaxPerPeer != -1 || l.MaxBytesPerPeer != 64<<10 {
+		t.Fatalf("set: %v %+v", c.keepHistory(), l)
+	}
+	for _, bad := range []string{`maintenance_at = "3:30pm"`, `maintenance_at = "25:00"`, `keep_history_days = -1`,
+		`queue_max_per_peer = -5`, `queue_max_bytes_per_peer = "lots"`} {
+		if _, err := parseConfig("server_id = \"x.test\"\n"+bad, "t"); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	loc := time.FixedZone("X", 2*3600)
+	at := func(s string) time.Time { t, _ := time.ParseInLocation("2006-01-02 15:04", s, loc); return t }
+	for now, want := range map[string]string{"2027-01-05 03:29": "2027-01-05 03:30", "2027-01-05 03:30": "2027-01-06 03:30",
+		"2027-12-31 23:00": "2028-01-01 03:30"} {
+		if got := nextMaintenance(at(now), 3, 30); !got.Equal(at(want)) {
+			t.Errorf("after %s: %s, want %s", now, got, want)
+		}
+	}
+}
