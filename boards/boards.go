@@ -59,6 +59,18 @@ type Board struct {
 	DataDir string `toml:"data_dir"`
 	// Unit is the file name of the board's systemd unit in this directory.
 	Unit string `toml:"unit"`
+	// QueueMaxBytesPerPeer bounds the outgoing queue kept for one other
+	// server, in GOMEMLIMIT's syntax ("4MiB"); empty means the store's
+	// default (8 MiB).
+	QueueMaxBytesPerPeer string `toml:"queue_max_bytes_per_peer"`
+}
+
+// QueueMaxBytes returns QueueMaxBytesPerPeer in bytes, 0 when it is empty.
+func (b Board) QueueMaxBytes() (int64, error) {
+	if b.QueueMaxBytesPerPeer == "" {
+		return 0, nil
+	}
+	return ParseMemLimit(b.QueueMaxBytesPerPeer)
 }
 
 // Target returns the build target as "goos/goarch" with "/v6" or "/v7"
@@ -175,6 +187,9 @@ func (b Board) check(stem string) error {
 		return fmt.Errorf("goarch %q: want arm, arm64, amd64, 386 or riscv64", b.GOARCH)
 	}
 	if _, err := b.MemoryLimit(); err != nil {
+		return err
+	}
+	if _, err := b.QueueMaxBytes(); err != nil {
 		return err
 	}
 	return nil

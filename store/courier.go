@@ -213,9 +213,15 @@ func (c *Courier) retry(m *OutMessage, why string, log *slog.Logger) {
 }
 
 // finish deletes the message (keep nil) or stores it as keep, and queues
-// the messages that follow it, in one commit.
+// the messages that follow it, in one commit. A message superseded while it
+// was being tried (coalesce.go) is gone from the store and stays gone.
 func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep *OutMessage) {
 	err := c.db.Update(func(tx *Tx) error {
+		if _, err := tx.Get(outKey(m.ID)); errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		if keep != nil {
 			if err := putOut(tx, keep); err != nil {
 				return err

@@ -57,6 +57,10 @@ type eventRecord struct {
 	// array of HistoryEntry (history.go): decoded only when it is read or
 	// added to, so that loading every record at start stays cheap.
 	History json.RawMessage `json:"history,omitempty"`
+	// Ends is set on a record that keeps no text (textless.go): the end of
+	// the event's last occurrence, Unix seconds, 0 for never. It says when
+	// the record is no longer needed and Maintain may retire it.
+	Ends int64 `json:"ends,omitempty"`
 }
 
 // describe sets Span and Free from the parsed event.

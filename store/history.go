@@ -166,7 +166,3 @@ func (s *Scheduler) recordChange(r *eventRecord, by, change string, users []stri
 	r.addHistory(e)
 	s.logDecisions(r, e)
 }
-
-// textless reports whether the record keeps only the answer to an
-// invitation, not its text (see slim).
-func (r *eventRecord) textless() bool { return r.ICal == "" }

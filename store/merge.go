@@ -15,7 +15,7 @@ import (
 // override for the same occurrence (RFC 5546 3.2.2, 3.2.5).
 func storedText(ev *vcal.Event, old *eventRecord) (string, error) {
 	cal := ev.Calendar
-	if !ev.RecurrenceID.IsZero() && old != nil {
+	if !ev.RecurrenceID.IsZero() && old != nil && !old.textless() {
 		stored, err := parseStored(old)
 		if err != nil {
 			return "", err

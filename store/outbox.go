@@ -33,6 +33,16 @@ type OutMessage struct {
 	// For lists the user ids the message is meant for: the attendees on
 	// that server, or the owner an RSVP answers.
 	For []string `json:"for"`
+	// From is the local attendee an RSVP answers for ("" for a SENDEVENT):
+	// a later answer of the same attendee supersedes it (coalesce.go).
+	From string `json:"from,omitempty"`
+	// Ends is when the event's last occurrence ends, Unix seconds, 0 when
+	// unknown or never: past the per-peer cap, answers for events already
+	// over are dropped first.
+	Ends int64 `json:"ends,omitempty"`
+	// Partial marks a SENDEVENT about single occurrences only (a cancelled
+	// occurrence): it supersedes nothing queued before it.
+	Partial bool `json:"partial,omitempty"`
 	// Hops counts the REDIRECTs followed; Seen lists the ids already tried,
 	// so that a redirect loop ends.
 	Hops int      `json:"hops,omitempty"`

@@ -22,6 +22,9 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 	if err != nil {
 		return tempFailure(s.log, "reading an event", err)
 	}
+	if rec != nil && rec.tombstone() {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeUnknownEvent, "The event was cancelled")}
+	}
 	if rec != nil && !s.dir.IsLocal(rec.Owner) && s.answersOwnCopy(req.Identity, rp, rec) {
 		return s.rsvpOnward(req, rp, rec)
 	}
@@ -175,7 +178,7 @@ func (s *Scheduler) rsvpOnward(req *cipmini.Request, rp *vcal.Reply, rec *eventR
 		return tempFailure(s.log, "writing an answer", err)
 	}
 	server := domainOf(rec.Owner)
-	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}}
+	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}, From: user}
 	s.recordChange(rec, who(req), "rsvp", []string{user})
 	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {
 		return tempFailure(s.log, "storing an answer", err)

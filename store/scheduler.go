@@ -34,6 +34,10 @@ type Scheduler struct {
 	dir   *Directory
 	log   *slog.Logger
 	index *busyIndex
+	// retire knows when each live event is due for the archive;
+	// archived caches the archive files' checked sizes, under mu.
+	retire   *retireIndex
+	archived map[string]int64
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 	// Queued, when set, is called after messages for other servers were
@@ -43,6 +47,13 @@ type Scheduler struct {
 	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
 	// before use.
 	MaxStoreBytes int64
+	// QueueLimits bound the outgoing queue per peer; set before use. The
+	// zero value means the defaults.
+	QueueLimits QueueLimits
+	// KeepHistory is how long after its last occurrence ended an event
+	// stays in the live store before Maintain archives it; 0 keeps all.
+	// NewScheduler sets DefaultKeepHistory; change it before use.
+	KeepHistory time.Duration
 
 	mu     sync.Mutex // serializes every change to the event records
 	outSeq uint64     // numbers the messages queued, under mu
@@ -56,7 +67,7 @@ func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Scheduler{db: db, dir: dir, log: log, index: newBusyIndex(), Now: time.Now}
+	s := &Scheduler{db: db, dir: dir, log: log, index: newBusyIndex(), retire: newRetireIndex(), archived: map[string]int64{}, Now: time.Now, KeepHistory: DefaultKeepHistory}
 	// An unreadable record stops the start rather than vanish from the
 	// calendar: the file's framing checked out, so its content was damaged.
 	var recs []*eventRecord
@@ -82,6 +93,7 @@ func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) 
 		if err := s.reindex(r, nil); err != nil {
 			return nil, fmt.Errorf("%w (restore a backup)", err)
 		}
+		s.retire.note(r)
 	}
 	log.Info("store: events loaded", "events", len(recs))
 	return s, nil
@@ -139,18 +151,22 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 		s.outSeq++
 		m.ID = newOutID(now, s.outSeq)
 		m.State, m.Created, m.NextTry = OutQueued, now.Unix(), now.Unix()
+		switch {
+		case r.Span != nil:
+			m.Ends = r.Span[1]
+		case r.textless():
+			m.Ends = r.Ends // a declined invitation's answer
+		}
 	}
 	err = s.db.Update(func(tx *Tx) error {
 		if err := tx.Set(eventKey(r.UID), val); err != nil {
 			return err
 		}
-		for _, m := range out {
-			if err := putOut(tx, m); err != nil {
-				return err
-			}
-		}
-		return nil
+		return enqueue(tx, out, now, s.QueueLimits, s.log)
 	})
+	if err == nil {
+		s.retire.note(r)
+	}
 	if err == nil && len(out) > 0 && s.Queued != nil {
 		s.Queued()
 	}

@@ -126,7 +126,7 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		if stored != nil {
 			d.rec.describe(stored)
 		}
-		s.slim(d.rec)
+		s.slim(d.rec, stored)
 		if d.rec.textless() {
 			stored = nil
 		}
@@ -194,6 +194,9 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 		Holders: map[string]string{}}
 	if old != nil {
 		rec.History = old.History
+		if text == "" {
+			rec.Ends = old.Ends // still without text: the end stays known
+		}
 	}
 	if !ev.DTStamp.IsZero() {
 		rec.DTStamp = ev.DTStamp.Unix()
@@ -407,7 +410,8 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 			server := domainOf(a.Address)
 			m := byServer[server]
 			if m == nil {
-				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID}
+				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID,
+					Partial: ev.Cancelled && !ev.RecurrenceID.IsZero()}
 				byServer[server] = m
 				out = append(out, m)
 			}
@@ -421,7 +425,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 			return nil, err
 		}
 		out = append(out, &OutMessage{To: domainOf(owner), Verb: cipmini.VerbRSVP.String(), Data: text,
-			UID: ev.UID, For: []string{owner}})
+			UID: ev.UID, For: []string{owner}, From: user})
 	}
 	return out, nil
 }

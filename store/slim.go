@@ -6,16 +6,18 @@ import (
 )
 
 // A declined invitation keeps only what answering an update needs: its
-// UID, SEQUENCE, DTSTAMP, organizer, the answers and their reasons, and its
-// history, not its text. A flood of large invitations a room declines then
-// costs a few hundred bytes each. An update of such an event is judged anew
+// UID, SEQUENCE, DTSTAMP, organizer, the answers and their reasons, its
+// history and when it ends, not its text (textless.go). A flood of large
+// invitations a room declines then costs a few hundred bytes each. An update of such an event is judged anew
 // from the update's text; news of single occurrences leaves it declined.
 
 // slim drops the text of a record that only says no: an event organized
 // elsewhere that every local holder, each a resource answering by policy,
-// declined as a whole.
-func (s *Scheduler) slim(r *eventRecord) {
-	if r.Cancelled || s.dir.IsLocal(r.Owner) || len(r.Holders) == 0 {
+// declined as a whole. ev is r's text parsed (nil when it has none); the
+// end of its last occurrence is kept, for Maintain to retire the record
+// once it is past.
+func (s *Scheduler) slim(r *eventRecord, ev *vcal.Event) {
+	if r.Cancelled || r.textless() || ev == nil || s.dir.IsLocal(r.Owner) || len(r.Holders) == 0 {
 		return
 	}
 	for user, st := range r.Holders {
@@ -24,7 +26,7 @@ func (s *Scheduler) slim(r *eventRecord) {
 			return
 		}
 	}
-	r.ICal, r.Span, r.Free, r.Declines = "", nil, false, nil
+	r.dropText(textEnds(r, ev, s.Now().Unix()))
 }
 
 // answerAsBefore answers a SENDEVENT that changes nothing (a

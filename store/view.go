@@ -77,13 +77,14 @@ func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*
 func MayReadFreeBusy(id cipmini.Identity, u *User) bool { return mayReadFreeBusy(id, u) }
 
 // StoredEvent returns the stored, parsed event with this UID and its owner,
-// or nil when none is stored or only the answer to it is kept (an
-// invitation declined as a whole). A cancelled event is returned with Cancelled
-// set. It is safe for concurrent use.
+// or nil when none is stored or it keeps no text (an invitation declined
+// as a whole keeps only the answer to it; a cancelled event reduced to a
+// tombstone by Maintain). A cancelled event is returned with Cancelled set.
+// It is safe for concurrent use.
 func (s *Scheduler) StoredEvent(uid string) (*vcal.Event, error) {
 	rec, err := s.load(uid)
 	if err != nil || rec == nil || rec.textless() {
-		return nil, err
+		return nil, err // no text left to show
 	}
 	ev, err := parseStored(rec)
 	if err != nil {

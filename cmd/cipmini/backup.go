@@ -34,7 +34,8 @@ func dataDir(name string, args []string, stderr io.Writer) (dir string, rest []s
 	return cfg.DataDir, fs.Args(), nil
 }
 
-// cmdBackup writes a consistent copy of the data. With the server stopped it
+// cmdBackup writes a consistent copy of the data, and of the archive of
+// retired events into "<file>-archive" beside a backup file. With the server stopped it
 // opens the store and takes a snapshot; while a server runs (the store is
 // locked) it copies the append-only file as it stands and checks the copy,
 // which cuts an append in progress back to the last whole commit.
@@ -61,13 +62,17 @@ func cmdBackup(args []string, stdin io.Reader, stdout, stderr io.Writer) (err er
 	db, err := store.Open(dir, &store.Options{Logger: quiet, DisableAutoCompact: true})
 	switch {
 	case err == nil:
-		defer db.Close()
-		return db.Backup(out)
+		err = db.Backup(out)
+		db.Close()
 	case errors.Is(err, store.ErrLocked):
-		return copyLive(filepath.Join(dir, store.DefaultFileName), out)
-	default:
+		err = copyLive(filepath.Join(dir, store.DefaultFileName), out)
+	}
+	if err != nil {
 		return err
 	}
+	// The archive after the data: an event retired in between is in the
+	// archive (written before the live record goes), never in neither.
+	return backupArchive(dir, rest[0], stderr)
 }
 
 // copyLive copies the data file of a running server and checks the copy.
@@ -126,6 +131,9 @@ func cmdRestore(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		if errors.Is(err, store.ErrLocked) {
 			return fmt.Errorf("%w: stop the server before restoring", err)
 		}
+		return err
+	}
+	if err := restoreArchive(rest[0], dir); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "restored into", dir)

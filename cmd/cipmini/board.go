@@ -20,9 +20,9 @@ func boardFlag(fs *flag.FlagSet) *string {
 		strings.Join(boards.Names(), ", "))
 }
 
-// applyBoard fills in the configuration's data_dir and max_conns from the
-// board profile called name, where the configuration file does not set
-// them. An empty name changes nothing and returns nil.
+// applyBoard fills in the configuration's data_dir, max_conns and
+// queue_max_bytes_per_peer from the board profile called name, where the
+// configuration file does not set them. An empty name changes nothing and returns nil.
 func applyBoard(name string, cfg *Config) (*boards.Board, error) {
 	if name == "" {
 		return nil, nil
@@ -38,6 +38,9 @@ func applyBoard(name string, cfg *Config) (*boards.Board, error) {
 		cfg.MaxConns = b.MaxConns
 	}
 	applyBoardQuotas(&b, cfg)
+	if !cfg.meta.IsDefined("queue_max_bytes_per_peer") {
+		cfg.QueueMaxBytesPerPeer = b.QueueMaxBytesPerPeer
+	}
 	return &b, nil
 }
 

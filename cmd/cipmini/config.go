@@ -70,6 +70,15 @@ type Config struct {
 	HTTPListen   string `toml:"http_listen"`
 	PanelPIN     string `toml:"panel_pin"`
 	CheckInGrace string `toml:"checkin_grace"`
+	// Bounds on state (README, Retention; retention.go): days an event
+	// stays after its last occurrence ended (default 400, 0 keeps all);
+	// the local time of the nightly step (default "03:30"); messages and
+	// bytes queued per peer (default 1000 and the board's, else "8MiB";
+	// 0 means no limit).
+	KeepHistoryDays      *int   `toml:"keep_history_days"`
+	MaintenanceAt        string `toml:"maintenance_at"`
+	QueueMaxPerPeer      *int   `toml:"queue_max_per_peer"`
+	QueueMaxBytesPerPeer string `toml:"queue_max_bytes_per_peer"`
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
@@ -185,6 +194,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if err := c.checkQuotas(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkRetention(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {

@@ -16,9 +16,10 @@ import (
 )
 
 // cmdLog prints an event's history from the store: who changed it, how,
-// and what the local participants answered, newest last. It reads the
+// and what the local participants answered, newest last; then what the
+// archive of retired events holds about it (archive.go). It reads the
 // data directory, as queue does: a checked copy of the data file while a
-// server runs.
+// server runs. An event neither stored nor archived is an error.
 func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("log", stderr)
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
@@ -54,10 +55,22 @@ func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if h == nil {
-		return fmt.Errorf("cipmini: no event %s is stored in %s", uids[0], dir)
+	archived, err := store.FindArchived(dir, uids[0])
+	if err != nil {
+		return err
 	}
-	printHistory(stdout, h)
+	if h == nil && len(archived) == 0 {
+		return fmt.Errorf("cipmini: no event %s is stored in %s or its archive", uids[0], dir)
+	}
+	if h != nil {
+		printHistory(stdout, h)
+	}
+	for _, a := range archived {
+		fmt.Fprintln(stdout, describeArchived(a))
+		if len(a.History) > 0 {
+			printEntries(stdout, a.History)
+		}
+	}
 	return nil
 }
 
@@ -124,9 +137,14 @@ func printHistory(w io.Writer, h *store.EventHistory) {
 		fmt.Fprintln(w, "no history is kept for this event (stored by an older version)")
 		return
 	}
+	printEntries(w, h.Entries)
+}
+
+// printEntries writes history entries as a table, oldest first.
+func printEntries(w io.Writer, entries []store.HistoryEntry) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tBY\tCHANGE\tSEQ\tANSWERS\tREASON")
-	for _, e := range h.Entries {
+	for _, e := range entries {
 		var reasons []string
 		for u, r := range e.Reasons {
 			reasons = append(reasons, u+": "+r)

@@ -92,7 +92,7 @@ func usage(w io.Writer) {
   freebusy   ask a server for users' busy periods
   rsvp       send an attendee's answer to the server that owns the event
   queue      list the messages waiting for other servers
-  log        show an event's history: who changed it, how, and the answers
+  log        show an event's history (who changed it, how, the answers) and what the archive holds
   answer     answer an invitation for a resource with the manual policy
   cert       make a site CA, a device key and certificate request, or sign one
   version    print the version

@@ -59,6 +59,12 @@ func cmdQueue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	st, err := db.QueueStats()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d coalesced (replaced by a newer message before they were sent), %d dropped at the per-peer cap\n",
+		st.Coalesced, st.Dropped)
 	if len(msgs) == 0 {
 		fmt.Fprintln(stdout, "the outgoing queue is empty")
 		return nil

@@ -107,8 +107,12 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	sched.Now = now
+	sched.KeepHistory = cfg.keepHistory()
+	sched.QueueLimits, _ = cfg.queueLimits() // checked when the configuration was read
 	stopCourier := startCourier(cfg, dir, db, sched, sec, logger)
 	defer stopCourier()
+	stopMaintenance := startMaintenance(cfg, sched, logger)
+	defer stopMaintenance()
 	httpd := cfg.newWeb(sched, dir, db, logger)
 	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
@@ -166,6 +170,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	<-served
 	stopWeb()
+	stopMaintenance()
 	stopCourier()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("cipmini: closing the store: %w", err)

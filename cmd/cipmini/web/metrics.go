@@ -142,6 +142,11 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		queue = int64(len(q))
 	}
 	gauge("cipmini_queue_length", "Messages waiting for other servers (-1: the store cannot be read).", queue)
+	if qs, err := s.db.QueueStats(); err == nil {
+		counter("cipmini_queue_coalesced_total", "Queued messages replaced by a newer one before they were sent.", int64(qs.Coalesced))
+		counter("cipmini_queue_dropped_total", "Queued messages dropped at the per-peer cap.", int64(qs.Dropped))
+	}
+	gauge("cipmini_events_live", "Events in the live store, tombstones included (older ones are archived nightly).", int64(s.sched.LiveEvents()))
 	st := s.db.Stats()
 	gauge("cipmini_store_file_bytes", "Size of the data file.", st.FileSize)
 	gauge("cipmini_store_live_bytes", "Size of the data file after a compaction.", st.LiveBytes)

@@ -21,11 +21,11 @@ var panelTemplate = template.Must(template.New("panel").Parse(panelHTML))
 // panelState is what the panel remembers between requests: check-ins
 // (wrong PINs are counted by the Server's guard). It lives in memory only.
 type panelState struct {
-	mu        sync.Mutex // serializes panel actions and guards the fields
-	checkedIn map[string]bool
+	mu        sync.Mutex           // serializes panel actions and guards the fields
+	checkedIn map[string]time.Time // checkKey -> the booking's end (checkins.go)
 }
 
-func newPanelState() *panelState { return &panelState{checkedIn: map[string]bool{}} }
+func newPanelState() *panelState { return &panelState{checkedIn: map[string]time.Time{}} }
 
 // Limits of panel actions.
 const (
@@ -126,7 +126,7 @@ func (s *Server) view(room string) (*panelView, error) {
 	defer s.panel.mu.Unlock()
 	for _, b := range bs {
 		pb := panelBooking{UID: s.shownUID(room, b.UID), Title: "Busy", Start: b.Start, End: b.End, Tentative: b.Tentative,
-			Own: b.Organizer == room && !b.Recurring, CheckedIn: s.panel.checkedIn[checkKey(b)]}
+			Own: b.Organizer == room && !b.Recurring, CheckedIn: s.panel.isCheckedIn(b)}
 		if show && b.Summary != "" {
 			pb.Title = b.Summary
 		}
@@ -215,7 +215,7 @@ func (s *Server) checkIn(room, uid string) error {
 		return err
 	}
 	s.panel.mu.Lock()
-	s.panel.checkedIn[checkKey(*b)] = true
+	s.panel.markCheckedIn(*b, s.opts.Now())
 	s.panel.mu.Unlock()
 	return nil
 }
@@ -256,7 +256,7 @@ func (s *Server) releaseUnchecked() {
 				continue
 			}
 			s.panel.mu.Lock()
-			checked := s.panel.checkedIn[checkKey(b)]
+			checked := s.panel.isCheckedIn(b)
 			s.panel.mu.Unlock()
 			if checked {
 				continue
@@ -265,7 +265,7 @@ func (s *Server) releaseUnchecked() {
 				s.log.Warn("web: check-in release", "user", u.ID, "uid", b.UID, "err", err)
 				// Not tried again: the booking stays (a series owned elsewhere).
 				s.panel.mu.Lock()
-				s.panel.checkedIn[checkKey(b)] = true
+				s.panel.markCheckedIn(b, now)
 				s.panel.mu.Unlock()
 				continue
 			}

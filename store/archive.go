@@ -1,0 +1,282 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cipmini/cipmini/cipmini/vcal"
+)
+
+// ArchiveDirName is the directory, inside the data directory, that holds
+// the archive of retired events: one file per year, "2026.ics.gz", each an
+// iCalendar stream (one VCALENDAR object per event) compressed with gzip as
+// a series of gzip members, one per nightly batch.
+const ArchiveDirName = "archive"
+
+// archiveSuffix ends the name of every yearly archive file.
+const archiveSuffix = ".ics.gz"
+
+// maxArchiveEntry bounds one archived VCALENDAR object when reading.
+const maxArchiveEntry = 4 << 20
+
+// Dir returns the data directory the DB was opened in.
+func (db *DB) Dir() string { return db.dir }
+
+// appendArchive appends the iCalendar objects to the archive file of year,
+// as one gzip member, and fsyncs it (and the directories, when it made
+// them) before it returns: an event is deleted from the live store only
+// after it is on disk here. A member left torn by a crash is cut off first,
+// so that every complete member stays readable.
+//
+// verified caches, per archive path, the size up to which the file was
+// found or written whole by this process, so that a night's append reads
+// the year's file only the first time; it may be nil.
+func appendArchive(dataDir string, year int, objects []string, verified map[string]int64) error {
+	dir := filepath.Join(dataDir, ArchiveDirName)
+	made := false
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("store: archive: %w", err)
+		}
+		made = true
+	}
+	path := filepath.Join(dir, strconv.Itoa(year)+archiveSuffix)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	created := fi.Size() == 0
+	good, ok := verified[path]
+	if !ok || good != fi.Size() {
+		if good, err = wholeMembers(f); err != nil {
+			return err
+		}
+	}
+	if good != fi.Size() {
+		if err := f.Truncate(good); err != nil {
+			return fmt.Errorf("store: archive: cutting a torn batch off %s: %w", path, err)
+		}
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	zw, err := gzip.NewWriterLevel(bw, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	// A line break first, so that a batch starts on a line of its own
+	// whatever the one before ended with.
+	if _, err := io.WriteString(zw, "\r\n"); err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	for _, o := range objects {
+		if _, err := io.WriteString(zw, o); err != nil {
+			return fmt.Errorf("store: archive: %w", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("store: archive: fsync %s: %w", path, err)
+	}
+	if verified != nil {
+		if end, err := f.Seek(0, io.SeekCurrent); err == nil {
+			verified[path] = end
+		}
+	}
+	if created {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	if made {
+		return syncDir(dataDir)
+	}
+	return nil
+}
+
+// countingReader counts the bytes gzip takes from it; being an
+// io.ByteReader, gzip reads no further than it needs.
+type countingReader struct {
+	r *bufio.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
+
+// wholeMembers returns the length of the run of complete gzip members at
+// the start of f.
+func wholeMembers(f *os.File) (int64, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("store: archive: %w", err)
+	}
+	cr := &countingReader{r: bufio.NewReader(f)}
+	var good int64
+	var zr *gzip.Reader
+	for {
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(cr)
+		} else {
+			err = zr.Reset(cr)
+		}
+		if err != nil {
+			return good, nil // io.EOF at the end, or a torn header
+		}
+		zr.Multistream(false)
+		if _, err := io.Copy(io.Discard, zr); err != nil {
+			return good, nil
+		}
+		good = cr.n
+	}
+}
+
+// ArchivedEvent is one event found in the archive.
+type ArchivedEvent struct {
+	// File is the archive file's name ("2026.ics.gz").
+	File string
+	// Text is the event as archived: one VCALENDAR object, with the
+	// local participants' answers in their ATTENDEE's PARTSTAT and
+	// STATUS:CANCELLED for a cancelled event.
+	Text string
+	// Event is Text parsed.
+	Event *vcal.Event
+	// History is the event's history as the live store kept it when the
+	// event was archived (its newest MaxHistory changes, oldest first);
+	// nil for an event archived without one.
+	History []HistoryEntry
+}
+
+// FindArchived returns the archived copies of the event uid in the archive
+// of dataDir, oldest file first and in the order written; a copy written
+// twice (a crash between archiving and deleting) is returned once. No
+// archive means none found. A torn last batch is skipped. It only reads,
+// so it may run alongside a server.
+func FindArchived(dataDir, uid string) ([]ArchivedEvent, error) {
+	dir := filepath.Join(dataDir, ArchiveDirName)
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: archive: %w", err)
+	}
+	var names []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), archiveSuffix) && e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	var out []ArchivedEvent
+	seen := map[string]bool{}
+	for _, name := range names {
+		err := scanArchive(filepath.Join(dir, name), uid, func(obj []byte) error {
+			evs, err := vcal.ParseEvents(obj, storedLimits)
+			if err != nil {
+				return nil // not ours to judge; skip it
+			}
+			for _, ev := range evs {
+				if ev.UID == uid && !seen[string(obj)] {
+					seen[string(obj)] = true
+					out = append(out, ArchivedEvent{File: name, Text: string(obj), Event: ev, History: archivedEntries(ev)})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// scanArchive calls fn with every VCALENDAR object of one archive file
+// whose unfolded text mentions uid.
+func scanArchive(path, uid string, fn func(obj []byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store: archive: %w", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return nil // empty, or torn before the first batch was whole
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), maxArchiveEntry)
+	var obj bytes.Buffer
+	in := false
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.EqualFold(bytes.TrimSpace(line), []byte("BEGIN:VCALENDAR")) {
+			obj.Reset()
+			in = true
+		}
+		if !in {
+			continue
+		}
+		if obj.Len()+len(line) > maxArchiveEntry {
+			in = false
+			continue
+		}
+		obj.Write(line)
+		obj.WriteString("\r\n")
+		if bytes.EqualFold(bytes.TrimSpace(line), []byte("END:VCALENDAR")) {
+			in = false
+			if mentions(obj.Bytes(), uid) {
+				if err := fn(bytes.Clone(obj.Bytes())); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// A torn last batch ends the reading with a gzip or flate error: what
+	// came before it is whole and was given to fn. The next append cuts
+	// it off.
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("store: archive %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// mentions reports whether the unfolded text of obj contains uid.
+func mentions(obj []byte, uid string) bool {
+	if bytes.Contains(obj, []byte(uid)) {
+		return true
+	}
+	unfolded := bytes.ReplaceAll(obj, []byte("\r\n "), nil)
+	unfolded = bytes.ReplaceAll(unfolded, []byte("\r\n\t"), nil)
+	return bytes.Contains(unfolded, []byte(uid))
+}
