@@ -220,6 +220,10 @@ func TestNightlyMaintenanceByTheClock(t *testing.T) {
 		return strings.Contains(d.log.String(), `msg="cipmini: nightly maintenance done" archived=2 retired=1 tombstones=1`), d.log.String()
 	})
 	lines, err := archivedHistory(data, "jan6@org.test")
+	lines0 := ""
+	if len(lines) > 0 {
+		lines0 = lines[0]
+	}
 	if err != nil || len(lines) != 1 || !strings.Contains(lines[0], "archived in 2027.ics.gz: SEQUENCE 1, 2027-01-06T10:00:00Z") ||
 		!strings.Contains(lines[0], "room-2@rooms.test ACCEPTED") {
 		t.Fatalf("archivedHistory: %v %q", err, lines)
@@ -248,8 +252,22 @@ func TestNightlyMaintenanceByTheClock(t *testing.T) {
 	}
 	expect(t, "an older version of the cancelled event", send(orgEvent("feb1@org.test", 1, "room-3@rooms.test", later, false)),
 		"NO 005 Stale version: a newer one is stored")
+	// Only the organizer's server may bring the tombstone's event back.
+	anon := d.client(t)
+	if r, err := anon.SendEvent(context.Background(), []byte(orgEvent("feb1@org.test", 3, "room-3@rooms.test", later, false))); err != nil ||
+		r.Completion.String() != "NO 000 Not stored: only the organizer may change this event" {
+		t.Fatalf("a stranger's newer version of the tombstone's event: %v %+v", err, r)
+	}
 	// The live store no longer has the retired event; its time is free.
 	expect(t, "the retired UID is new again to the store", send(orgEvent("jan6@org.test", 0, "room-2@rooms.test", past, false)), "OK 000 Stored")
+	// cipmini log shows the live history, then the archived copy and its.
+	out, err := runCmd(t, "", "log", "--data", data, "jan6@org.test")
+	live, archived, ok := strings.Cut(out, lines0+"\n")
+	if err != nil || !ok || !strings.HasPrefix(live, "event jan6@org.test\norganizer tom@org.test, sequence 0, stored\n") ||
+		strings.Count(live, "peer org.test  new ") != 1 || strings.Count(archived, "peer org.test  new ") != 1 {
+		t.Fatalf("cipmini log of a booking both live and archived: %v\n%s", err, out)
+	}
+	t.Logf("cipmini log jan6@org.test:\n%s", out)
 }
 
 // expect fails the test unless got is want.
