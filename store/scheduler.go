@@ -192,9 +192,11 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 			if err != nil {
 				return nil, err
 			}
-			ps := make([]period, len(ins))
-			for i, in := range ins {
-				ps[i] = period{Start: in.Start, End: in.End, rid: in.RecurrenceID.Unix()}
+			ps := make([]period, 0, len(ins))
+			for _, in := range ins {
+				if !in.Free {
+					ps = append(ps, period{Start: in.Start, End: in.End, rid: in.RecurrenceID.Unix()})
+				}
 			}
 			return ps, nil
 		}}

@@ -65,11 +65,11 @@ func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error)
 // access rules (see MayReadFreeBusy). It is safe for concurrent use.
 func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*ical.Component, error) {
 	id := s.dir.Canonical(user)
-	ps, err := s.index.busy(id, from, to, "")
+	busy, tentative, err := s.index.busyCovering(id, from.UTC(), to.UTC(), FreeBusyBudget)
 	if err != nil {
 		return nil, err
 	}
-	return vfreebusy(id, from.UTC(), to.UTC(), stamp.UTC(), ps), nil
+	return vfreebusy(id, from.UTC(), to.UTC(), stamp.UTC(), busy, tentative), nil
 }
 
 // MayReadFreeBusy reports whether a client with identity id may read the

@@ -1,0 +1,313 @@
+package store
+
+import (
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini/caltime"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+)
+
+// Dense series (FREQ=MINUTELY, say) hold more instances in a year than one
+// expansion may return (DefaultMaxInstances). Rather than give up, the
+// decisions and FREEBUSY walk a window in chunks small enough for each
+// expansion, in start order, so that memory stays bounded by one chunk.
+
+const (
+	// firstChunk is the length of the first chunk of a walk.
+	firstChunk = 7 * 24 * time.Hour
+	// minChunk is the shortest chunk; a window that still holds too many
+	// instances in a minute is refused.
+	minChunk = time.Minute
+	// maxChunk is the longest chunk a walk grows to.
+	maxChunk = 64 * 24 * time.Hour
+)
+
+// walkBudget bounds the instances one walk examines (a second or so of
+// work on a small ARM board): a FREQ=SECONDLY series over a year holds
+// 31 million.
+const walkBudget = 1 << 21
+
+// errTooDense is returned when even the shortest chunk holds too many
+// instances.
+var errTooDense = errors.New("store: too many occurrences in one minute")
+
+// budgetError is returned by walkChunks when the walk examined walkBudget
+// instances; the window from At on was not walked.
+type budgetError struct{ At time.Time }
+
+func (e *budgetError) Error() string { return "store: too many occurrences to walk" }
+
+// walkChunks calls step for consecutive chunks [a, b) covering [from, to).
+// A step that returns caltime.ErrTooManyInstances is retried on a chunk
+// half as long; a chunk that held few instances lets the next one grow.
+// Other errors end the walk.
+func walkChunks(from, to time.Time, step func(a, b time.Time) (int, error)) error {
+	size := firstChunk
+	spent := 0
+	for a := from; a.Before(to); {
+		if spent >= walkBudget {
+			return &budgetError{At: a}
+		}
+		b := a.Add(size)
+		if b.After(to) || b.Before(a) {
+			b = to
+		}
+		n, err := step(a, b)
+		if errors.Is(err, caltime.ErrTooManyInstances) {
+			if size <= minChunk {
+				return errTooDense
+			}
+			size /= 2
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		spent += n
+		if n < DefaultMaxInstances/4 && size < maxChunk {
+			size *= 2
+		}
+		a = b
+	}
+	return nil
+}
+
+// firstIn reports whether a period that overlaps the walk starting at from
+// belongs to the chunk [a, b): the chunk holding its start, or the first
+// chunk for a period that began before from. Each period is so reported
+// exactly once.
+func firstIn(start, from, a, b time.Time) bool {
+	if start.Before(from) {
+		start = from
+	}
+	return !start.Before(a) && start.Before(b)
+}
+
+// walkInstances calls fn with the busy instances of ev (Free ones left
+// out) overlapping [from, to), in start order, until fn returns false.
+func walkInstances(ev *vcal.Event, from, to time.Time, fn func(caltime.Instance) bool) error {
+	return walkInstancesOf(ev, from, to, false, fn)
+}
+
+func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(caltime.Instance) bool) error {
+	stop := errors.New("stop")
+	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
+		ins, err := ev.Instances(a, b, DefaultMaxInstances)
+		if err != nil {
+			return 0, err
+		}
+		for _, in := range ins {
+			if in.Free && !withFree || !firstIn(in.Start, from, a, b) {
+				continue
+			}
+			if !fn(in) {
+				return 0, stop
+			}
+		}
+		return len(ins), nil
+	})
+	if err == stop {
+		return nil
+	}
+	return err
+}
+
+// walkBusy calls fn with the user's busy periods overlapping [from, to),
+// whole, in start order, leaving out the event except (see busyIndex.busy),
+// until fn returns false.
+func (x *busyIndex) walkBusy(user string, from, to time.Time, except string, fn func(period) bool) error {
+	stop := errors.New("stop")
+	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
+		ps, err := x.busy(user, a, b, except)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range ps {
+			if !firstIn(p.Start, from, a, b) {
+				continue
+			}
+			if !fn(p) {
+				return 0, stop
+			}
+		}
+		return len(ps), nil
+	})
+	if err == stop {
+		return nil
+	}
+	return err
+}
+
+// busyCovering returns the user's busy and tentative periods in [from, to),
+// clipped to the window and merged within each kind, at most budget of
+// them in all. When more remain after merging, periods separated by the
+// shortest gaps are joined until they fit: the answer then covers more
+// time than is busy, but never shows busy time as free. For the same
+// reason, the part of the window a walk cannot reach within walkBudget
+// instances is answered busy.
+func (x *busyIndex) busyCovering(user string, from, to time.Time, budget int) (busy, tentative []period, err error) {
+	budget = max(budget, 2)
+	var gap time.Duration
+	add := func(list []period, p period) []period {
+		if n := len(list); n > 0 && !p.Start.After(list[n-1].End.Add(gap)) {
+			if p.End.After(list[n-1].End) {
+				list[n-1].End = p.End
+			}
+			return list
+		}
+		return append(list, period{Start: p.Start, End: p.End})
+	}
+	err = x.walkBusy(user, from, to, "", func(p period) bool {
+		if p.Start.Before(from) {
+			p.Start = from
+		}
+		if p.End.After(to) {
+			p.End = to
+		}
+		if !p.End.After(p.Start) {
+			return true
+		}
+		if p.Tentative {
+			tentative = add(tentative, p)
+		} else {
+			busy = add(busy, p)
+		}
+		for len(busy)+len(tentative) > budget {
+			gap = coarser(gap, busy, tentative)
+			busy, tentative = rejoin(busy, gap), rejoin(tentative, gap)
+		}
+		return true
+	})
+	var be *budgetError
+	if errors.As(err, &be) {
+		busy, err = add(busy, period{Start: be.At, End: to}), nil
+		for len(busy)+len(tentative) > budget {
+			gap = coarser(gap, busy, tentative)
+			busy, tentative = rejoin(busy, gap), rejoin(tentative, gap)
+		}
+	}
+	return busy, tentative, err
+}
+
+// coarser returns a gap large enough to join at least the closest pair of
+// neighbouring periods of either list: the median gap, at least double
+// the old one.
+func coarser(old time.Duration, lists ...[]period) time.Duration {
+	var gaps []time.Duration
+	for _, l := range lists {
+		for i := 1; i < len(l); i++ {
+			gaps = append(gaps, l[i].Start.Sub(l[i-1].End))
+		}
+	}
+	g := max(2*old, time.Second)
+	if len(gaps) > 0 {
+		sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+		g = max(g, gaps[len(gaps)/2])
+	}
+	return g
+}
+
+// rejoin merges periods of a sorted list separated by at most gap.
+func rejoin(list []period, gap time.Duration) []period {
+	out := list[:0]
+	for _, p := range list {
+		if n := len(out); n > 0 && !p.Start.After(out[n-1].End.Add(gap)) {
+			if p.End.After(out[n-1].End) {
+				out[n-1].End = p.End
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// walkAllInstances is walkInstances with the Free instances too.
+func walkAllInstances(ev *vcal.Event, from, to time.Time, fn func(caltime.Instance) bool) error {
+	return walkInstancesOf(ev, from, to, true, fn)
+}
+
+// clashBatch is how many instances of a new event are checked against the
+// calendar at once.
+const clashBatch = 1024
+
+// clashes returns the RECURRENCE-IDs (Unix seconds) of ev's busy instances
+// in [from, to) that overlap an accepted booking of user other than ev
+// itself, at most max of them, and the start of the first. The instances
+// are checked in batches against the bookings within each batch's span,
+// so the work grows with the instances and bookings in the window, never
+// with a series' whole length.
+func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max int) ([]int64, time.Time, error) {
+	var out []int64
+	var first time.Time
+	batch := make([]caltime.Instance, 0, clashBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		lo, hi := batch[0].Start, batch[0].End
+		for _, in := range batch {
+			if in.End.After(hi) {
+				hi = in.End
+			}
+		}
+		if !hi.After(lo) {
+			hi = lo.Add(time.Second)
+		}
+		var busy []period
+		err := s.index.walkBusy(user, lo, hi, ev.UID, func(p period) bool {
+			if !p.Tentative {
+				busy = appendMerged(busy, p)
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		j := 0
+		for _, in := range batch {
+			for j < len(busy) && !busy[j].End.After(in.Start) {
+				j++
+			}
+			if j < len(busy) && busy[j].Start.Before(in.End) {
+				if first.IsZero() {
+					first = in.Start
+				}
+				if len(out) < max {
+					out = append(out, in.RecurrenceID.Unix())
+				}
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	var ferr error
+	err := walkInstances(ev, from, to, func(in caltime.Instance) bool {
+		batch = append(batch, in)
+		if len(batch) == clashBatch {
+			ferr = flush()
+		}
+		return ferr == nil && len(out) < max
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err == nil && len(out) < max {
+		err = flush()
+	}
+	return out, first, err
+}
+
+// appendMerged appends p to a list of disjoint periods sorted by start,
+// merging it with the last when they overlap or touch.
+func appendMerged(list []period, p period) []period {
+	if n := len(list); n > 0 && !p.Start.After(list[n-1].End) {
+		if p.End.After(list[n-1].End) {
+			list[n-1].End = p.End
+		}
+		return list
+	}
+	return append(list, period{Start: p.Start, End: p.End})
+}
