@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"sort"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/caltime"
@@ -142,86 +141,100 @@ func (x *busyIndex) walkBusy(user string, from, to time.Time, except string, fn 
 
 // busyCovering returns the user's busy and tentative periods in [from, to),
 // clipped to the window and merged within each kind, at most budget of
-// them in all. When more remain after merging, periods separated by the
-// shortest gaps are joined until they fit: the answer then covers more
-// time than is busy, but never shows busy time as free. For the same
-// reason, the part of the window a walk cannot reach within walkBudget
-// instances is answered busy.
+// them in all. When more remain after merging, neighbouring periods are
+// joined in pairs, then pairs of pairs, and so on, until they fit: each
+// answered period then covers 2, 4, 8... busy periods and the gaps between
+// them, so that the answer shows more time busy than is, but never busy
+// time as free. For the same reason, the part of the window a walk cannot
+// reach within walkBudget instances is answered busy.
 func (x *busyIndex) busyCovering(user string, from, to time.Time, budget int) (busy, tentative []period, err error) {
 	budget = max(budget, 2)
-	var gap time.Duration
-	add := func(list []period, p period) []period {
-		if n := len(list); n > 0 && !p.Start.After(list[n-1].End.Add(gap)) {
-			if p.End.After(list[n-1].End) {
-				list[n-1].End = p.End
-			}
-			return list
-		}
-		return append(list, period{Start: p.Start, End: p.End})
-	}
+	var b, t coarseList
 	err = x.walkBusy(user, from, to, "", func(p period) bool {
-		if p.Start.Before(from) {
-			p.Start = from
-		}
-		if p.End.After(to) {
-			p.End = to
-		}
+		p.Start, p.End = maxTime(p.Start, from), minTime(p.End, to)
 		if !p.End.After(p.Start) {
 			return true
 		}
 		if p.Tentative {
-			tentative = add(tentative, p)
+			t.add(p)
 		} else {
-			busy = add(busy, p)
+			b.add(p)
 		}
-		for len(busy)+len(tentative) > budget {
-			gap = coarser(gap, busy, tentative)
-			busy, tentative = rejoin(busy, gap), rejoin(tentative, gap)
-		}
+		fitCoarse(&b, &t, budget)
 		return true
 	})
 	var be *budgetError
 	if errors.As(err, &be) {
-		busy, err = add(busy, period{Start: be.At, End: to}), nil
-		for len(busy)+len(tentative) > budget {
-			gap = coarser(gap, busy, tentative)
-			busy, tentative = rejoin(busy, gap), rejoin(tentative, gap)
-		}
+		b.add(period{Start: be.At, End: to})
+		fitCoarse(&b, &t, budget)
+		err = nil
 	}
-	return busy, tentative, err
+	return b.list, t.list, err
 }
 
-// coarser returns a gap large enough to join at least the closest pair of
-// neighbouring periods of either list: the median gap, at least double
-// the old one.
-func coarser(old time.Duration, lists ...[]period) time.Duration {
-	var gaps []time.Duration
-	for _, l := range lists {
-		for i := 1; i < len(l); i++ {
-			gaps = append(gaps, l[i].Start.Sub(l[i-1].End))
-		}
-	}
-	g := max(2*old, time.Second)
-	if len(gaps) > 0 {
-		sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
-		g = max(g, gaps[len(gaps)/2])
-	}
-	return g
+// coarseList is a sorted list of disjoint periods, each covering up to
+// 2^level merged periods.
+type coarseList struct {
+	list  []period
+	count []int // merged periods in each
+	level uint
 }
 
-// rejoin merges periods of a sorted list separated by at most gap.
-func rejoin(list []period, gap time.Duration) []period {
-	out := list[:0]
-	for _, p := range list {
-		if n := len(out); n > 0 && !p.Start.After(out[n-1].End.Add(gap)) {
-			if p.End.After(out[n-1].End) {
-				out[n-1].End = p.End
+func (c *coarseList) add(p period) {
+	if n := len(c.list); n > 0 {
+		last := &c.list[n-1]
+		touching := !p.Start.After(last.End)
+		if touching || c.count[n-1] < 1<<c.level {
+			last.End = maxTime(last.End, p.End)
+			if !touching {
+				c.count[n-1]++
 			}
+			return
+		}
+	}
+	c.list = append(c.list, period{Start: p.Start, End: p.End})
+	c.count = append(c.count, 1)
+}
+
+// halve joins neighbours in pairs and raises the level.
+func (c *coarseList) halve() {
+	c.level++
+	list, count := c.list, c.count
+	c.list, c.count = nil, nil
+	for i := range list {
+		if n := len(c.list); n > 0 && c.count[n-1]+count[i] <= 1<<c.level {
+			c.list[n-1].End = maxTime(c.list[n-1].End, list[i].End)
+			c.count[n-1] += count[i]
 			continue
 		}
-		out = append(out, p)
+		c.list = append(c.list, list[i])
+		c.count = append(c.count, count[i])
 	}
-	return out
+}
+
+// fitCoarse halves the longer list until both fit the budget together.
+func fitCoarse(b, t *coarseList, budget int) {
+	for len(b.list)+len(t.list) > budget {
+		if len(b.list) >= len(t.list) {
+			b.halve()
+		} else {
+			t.halve()
+		}
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // walkAllInstances is walkInstances with the Free instances too.
