@@ -21,12 +21,14 @@ const (
 	minChunk = time.Minute
 	// maxChunk is the longest chunk a walk grows to.
 	maxChunk = 64 * 24 * time.Hour
+	// chunkTarget is the instances a chunk should hold at most.
+	chunkTarget = 2048
 )
 
-// walkBudget bounds the instances one walk examines (a second or so of
-// work on a small ARM board): a FREQ=SECONDLY series over a year holds
-// 31 million.
-const walkBudget = 1 << 21
+// walkBudget bounds the instances one walk examines (a quarter of a second
+// on a server core, a few seconds on a small ARM board): a FREQ=SECONDLY
+// series over a year holds 31 million, one every 30 minutes 17,520.
+const walkBudget = 1 << 18
 
 // errTooDense is returned when even the shortest chunk holds too many
 // instances.
@@ -58,15 +60,19 @@ func walkChunks(from, to time.Time, step func(a, b time.Time) (int, error)) erro
 			if size <= minChunk {
 				return errTooDense
 			}
-			size /= 2
+			size = (size / 2).Truncate(time.Second)
 			continue
 		}
 		if err != nil {
 			return err
 		}
 		spent += n
-		if n < DefaultMaxInstances/4 && size < maxChunk {
+		// Chunks of a few thousand instances keep the buffers small.
+		switch {
+		case n < chunkTarget/4 && size < maxChunk:
 			size *= 2
+		case n > chunkTarget && size > minChunk:
+			size = (size / 2).Truncate(time.Second)
 		}
 		a = b
 	}
