@@ -110,17 +110,34 @@ func (r *Recurrence) rules() ([]*rule, error) {
 // gives ErrExpansionLimit. Unbounded rules stop at the window, and rules
 // with a simple fixed interval jump to it arithmetically.
 func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
+	out, err := r.AppendBetween(nil, from, to, max)
+	switch {
+	case errors.Is(err, ErrTooManyInstances):
+		return out[:len(out):len(out)], err
+	case err != nil:
+		return nil, err
+	}
+	return out, nil
+}
+
+// AppendBetween is Between appending the instances to dst, so that a caller
+// walking a long window in chunks reuses one buffer: it allocates nothing
+// per instance once dst has room for max+1 of them. dst's own elements are
+// left as they are. With ErrTooManyInstances the first max instances are
+// appended; with another error, dst is returned unchanged.
+func (r *Recurrence) AppendBetween(dst []Instance, from, to time.Time, max int) ([]Instance, error) {
 	if max <= 0 {
 		max = DefaultMaxInstances
 	}
 	rules, err := r.rules()
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	if !from.Before(to) {
-		return nil, nil
+		return dst, nil
 	}
 	q := r.newQuery(from, to, max)
+	q.out, q.base = dst, len(dst)
 	q.addBase(r.Start.Unix(), r.Start)
 	q.sourceDone()
 	loc := r.Start.Location()
@@ -144,7 +161,7 @@ func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
 			},
 		}
 		if err := e.run(); err != nil {
-			return nil, err
+			return q.out[:q.base], err
 		}
 		q.sourceDone()
 	}
@@ -233,6 +250,7 @@ type query struct {
 	exdates  map[int64]struct{}
 	future   []futureOverride
 	out      []Instance
+	base     int // out[:base] belongs to the caller
 	kept     int // instances kept from the current source
 }
 
@@ -302,21 +320,27 @@ func (q *query) add(id, start, end time.Time, free bool) bool {
 // sourceDone starts counting the next source of instances.
 func (q *query) sourceDone() { q.kept = 0 }
 
-// result sorts, removes duplicate starts and applies the limit.
+// result sorts, removes duplicate starts and applies the limit, to the
+// instances after q.base. A single rule's instances usually come sorted.
 func (q *query) result() ([]Instance, error) {
-	slices.SortStableFunc(q.out, func(a, b Instance) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
-		}
-		return a.RecurrenceID.Compare(b.RecurrenceID)
-	})
-	out := slices.CompactFunc(q.out, func(a, b Instance) bool {
+	own := q.out[q.base:]
+	if !slices.IsSortedFunc(own, cmpInstance) {
+		slices.SortStableFunc(own, cmpInstance)
+	}
+	own = slices.CompactFunc(own, func(a, b Instance) bool {
 		return a.RecurrenceID.Equal(b.RecurrenceID) && a.Start.Equal(b.Start)
 	})
-	if len(out) > q.max {
-		return out[:q.max:q.max], ErrTooManyInstances
+	if len(own) > q.max {
+		return q.out[:q.base+q.max], ErrTooManyInstances
 	}
-	return out, nil
+	return q.out[:q.base+len(own)], nil
+}
+
+func cmpInstance(a, b Instance) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	return a.RecurrenceID.Compare(b.RecurrenceID)
 }
 
 // overlaps reports whether [start, end) overlaps [from, to); an instance of

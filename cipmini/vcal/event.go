@@ -3,7 +3,7 @@ package vcal
 import (
 	"errors"
 	"io"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/caltime"
@@ -261,26 +261,38 @@ func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ica
 // too much work gives caltime.ErrExpansionLimit. It is safe for concurrent
 // use.
 func (e *Event) Instances(from, to time.Time, max int) ([]caltime.Instance, error) {
+	out, err := e.AppendInstances(nil, from, to, max)
+	if errors.Is(err, caltime.ErrTooManyInstances) {
+		out = out[:len(out):len(out)]
+	}
+	return out, err
+}
+
+// AppendInstances is Instances appending to dst, so that a walk over a long
+// window in chunks reuses one buffer (see caltime.Recurrence.AppendBetween).
+// It is safe for concurrent use.
+func (e *Event) AppendInstances(dst []caltime.Instance, from, to time.Time, max int) ([]caltime.Instance, error) {
 	if max <= 0 {
 		max = caltime.DefaultMaxInstances
 	}
 	if e.rec != nil {
-		return e.rec.Between(from, to, max)
+		return e.rec.AppendBetween(dst, from, to, max)
 	}
-	var out []caltime.Instance
+	base := len(dst)
 	for _, o := range e.Overrides {
 		if o.Cancelled || o.Start.IsZero() {
 			continue
 		}
 		if o.Start.Before(to) && (o.End.After(from) || o.End.Equal(o.Start) && !o.Start.Before(from)) {
-			out = append(out, caltime.Instance{RecurrenceID: o.RecurrenceID, Start: o.Start, End: o.End, Free: o.Transparent})
+			dst = append(dst, caltime.Instance{RecurrenceID: o.RecurrenceID, Start: o.Start, End: o.End, Free: o.Transparent})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	if len(out) > max {
-		return out[:max], caltime.ErrTooManyInstances
+	own := dst[base:]
+	slices.SortStableFunc(own, func(a, b caltime.Instance) int { return a.Start.Compare(b.Start) })
+	if len(own) > max {
+		return dst[:base+max], caltime.ErrTooManyInstances
 	}
-	return out, nil
+	return dst, nil
 }
 
 // Bounds returns, for indexing, the start of the first instance and an upper
