@@ -102,9 +102,10 @@ func vfreebusy(user string, from, to, stamp time.Time, busy, tentative []period)
 	c.Props.SetDateTime(ical.PropDateTimeStart, from.UTC())
 	c.Props.SetDateTime(ical.PropDateTimeEnd, to.UTC())
 	add := func(fbtype string, ps []period) {
+		params := ical.Params{} // shared by the kind's periods: encoding only reads it
+		params.Set(ical.ParamFreeBusyType, fbtype)
 		for _, p := range ps {
-			prop := ical.NewProp(ical.PropFreeBusy)
-			prop.Params.Set(ical.ParamFreeBusyType, fbtype)
+			prop := &ical.Prop{Name: ical.PropFreeBusy, Params: params}
 			prop.Value = p.Start.UTC().Format(utcLayout) + "/" + p.End.UTC().Format(utcLayout)
 			c.Props.Add(prop)
 		}

@@ -187,19 +187,7 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 	}
 	first, last, unbounded := ev.Bounds()
 	rec := &recurringEntry{first: first.Unix(), last: last.Unix(), unbounded: unbounded,
-		expand: func(from, to time.Time) ([]period, error) {
-			ins, err := ev.Instances(from, to, DefaultMaxInstances)
-			if err != nil {
-				return nil, err
-			}
-			ps := make([]period, 0, len(ins))
-			for _, in := range ins {
-				if !in.Free {
-					ps = append(ps, period{Start: in.Start, End: in.End, rid: in.RecurrenceID.Unix()})
-				}
-			}
-			return ps, nil
-		}}
+		expand: ev.AppendInstances}
 	s.index.put(r.UID, entries, nil, rec)
 	return nil
 }

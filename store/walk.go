@@ -23,7 +23,19 @@ const (
 	maxChunk = 64 * 24 * time.Hour
 	// chunkTarget is the instances a chunk should hold at most.
 	chunkTarget = 2048
+	// chunkMax is the most instances of one event a chunk expands; a chunk
+	// holding more is retried shorter. It bounds a walk's buffers (about
+	// 80 bytes an instance).
+	chunkMax = 2 * chunkTarget
 )
+
+// walkBufs are the buffers one walk reuses from chunk to chunk, so that it
+// allocates with the chunk size, never with the instances walked.
+type walkBufs struct {
+	ins  []caltime.Instance
+	ps   []period
+	recs []*recurringEntry
+}
 
 // walkBudget bounds the instances one walk examines (a quarter of a second
 // on a server core, a few seconds on a small ARM board): a FREQ=SECONDLY
@@ -41,8 +53,8 @@ type budgetError struct{ At time.Time }
 func (e *budgetError) Error() string { return "store: too many occurrences to walk" }
 
 // walkChunks calls step for consecutive chunks [a, b) covering [from, to).
-// A step that returns caltime.ErrTooManyInstances is retried on a chunk
-// half as long; a chunk that held few instances lets the next one grow.
+// A step that returns caltime.ErrTooManyInstances is retried on a chunk an
+// eighth as long; a chunk that held few instances lets the next one grow.
 // Other errors end the walk.
 func walkChunks(from, to time.Time, step func(a, b time.Time) (int, error)) error {
 	size := firstChunk
@@ -60,7 +72,7 @@ func walkChunks(from, to time.Time, step func(a, b time.Time) (int, error)) erro
 			if size <= minChunk {
 				return errTooDense
 			}
-			size = (size / 2).Truncate(time.Second)
+			size = max((size / 8).Truncate(time.Second), minChunk)
 			continue
 		}
 		if err != nil {
@@ -98,8 +110,10 @@ func walkInstances(ev *vcal.Event, from, to time.Time, fn func(caltime.Instance)
 
 func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(caltime.Instance) bool) error {
 	stop := errors.New("stop")
+	ins := make([]caltime.Instance, 0, chunkMax+1) // an expansion stops at chunkMax+1
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
-		ins, err := ev.Instances(a, b, DefaultMaxInstances)
+		var err error
+		ins, err = ev.AppendInstances(ins[:0], a, b, chunkMax)
 		if err != nil {
 			return 0, err
 		}
@@ -121,11 +135,12 @@ func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(
 
 // walkBusy calls fn with the user's busy periods overlapping [from, to),
 // whole, in start order, leaving out the event except (see busyIndex.busy),
-// until fn returns false.
+// until fn returns false. It holds one chunk at a time in reused buffers.
 func (x *busyIndex) walkBusy(user string, from, to time.Time, except string, fn func(period) bool) error {
 	stop := errors.New("stop")
+	var w walkBufs
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
-		ps, err := x.busy(user, a, b, except)
+		ps, err := x.appendBusy(&w, user, a, b, except, chunkMax)
 		if err != nil {
 			return 0, err
 		}
@@ -202,20 +217,20 @@ func (c *coarseList) add(p period) {
 	c.count = append(c.count, 1)
 }
 
-// halve joins neighbours in pairs and raises the level.
+// halve joins neighbours in pairs and raises the level, in place.
 func (c *coarseList) halve() {
 	c.level++
-	list, count := c.list, c.count
-	c.list, c.count = nil, nil
-	for i := range list {
-		if n := len(c.list); n > 0 && c.count[n-1]+count[i] <= 1<<c.level {
-			c.list[n-1].End = maxTime(c.list[n-1].End, list[i].End)
-			c.count[n-1] += count[i]
+	n := 0
+	for i := range c.list {
+		if n > 0 && c.count[n-1]+c.count[i] <= 1<<c.level {
+			c.list[n-1].End = maxTime(c.list[n-1].End, c.list[i].End)
+			c.count[n-1] += c.count[i]
 			continue
 		}
-		c.list = append(c.list, list[i])
-		c.count = append(c.count, count[i])
+		c.list[n], c.count[n] = c.list[i], c.count[i]
+		n++
 	}
+	c.list, c.count = c.list[:n], c.count[:n]
 }
 
 // fitCoarse halves the longer list until both fit the budget together.
