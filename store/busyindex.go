@@ -43,8 +43,10 @@ type recurringEntry struct {
 	first     int64 // start of the first instance
 	last      int64 // end of the last instance; meaningless when unbounded
 	unbounded bool
-	expand    func(dst []caltime.Instance, from, to time.Time, max int) ([]caltime.Instance, error) // appends, see vcal.Event.AppendInstances
-	except    map[int64]bool                                                                        // occurrences this user declined one by one
+	// expand appends the instances in [from, to), at most max (see
+	// vcal.Event.AppendInstances).
+	expand func(dst []caltime.Instance, from, to time.Time, max int) ([]caltime.Instance, error)
+	except map[int64]bool // occurrences this user declined one by one
 }
 
 // period is one busy instance as the index reports it.

@@ -272,7 +272,8 @@ const clashBatch = 1024
 // itself, at most max of them, and the start of the first. The instances
 // are checked in batches against the bookings within each batch's span,
 // so the work grows with the instances and bookings in the window, never
-// with a series' whole length.
+// with a series' whole length; the bookings are streamed, merged as they
+// come, so that memory holds one batch and one merged booking.
 func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max int) ([]int64, time.Time, error) {
 	var out []int64
 	var first time.Time
@@ -290,29 +291,38 @@ func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max
 		if !hi.After(lo) {
 			hi = lo.Add(time.Second)
 		}
-		var busy []period
+		// Accepted bookings come in start order and are merged into
+		// disjoint blocks as they come. The first block ending after an
+		// instance's start is the only one that can overlap it; a block's
+		// end only grows while it is merged, and instances are sorted by
+		// start, so each instance is decided as soon as the current block
+		// reaches past its start, and the walk stops once all are.
+		i := 0
+		var cur period
+		open := false
 		err := s.index.walkBusy(user, lo, hi, ev.UID, func(p period) bool {
-			if !p.Tentative {
-				busy = appendMerged(busy, p)
+			if p.Tentative {
+				return true
 			}
-			return true
+			if open && !p.Start.After(cur.End) {
+				cur.End = maxTime(cur.End, p.End)
+			} else {
+				cur, open = period{Start: p.Start, End: p.End}, true
+			}
+			for ; i < len(batch) && batch[i].Start.Before(cur.End); i++ {
+				if in := batch[i]; cur.Start.Before(in.End) {
+					if first.IsZero() {
+						first = in.Start
+					}
+					if len(out) < max {
+						out = append(out, in.RecurrenceID.Unix())
+					}
+				}
+			}
+			return i < len(batch) && len(out) < max
 		})
 		if err != nil {
 			return err
-		}
-		j := 0
-		for _, in := range batch {
-			for j < len(busy) && !busy[j].End.After(in.Start) {
-				j++
-			}
-			if j < len(busy) && busy[j].Start.Before(in.End) {
-				if first.IsZero() {
-					first = in.Start
-				}
-				if len(out) < max {
-					out = append(out, in.RecurrenceID.Unix())
-				}
-			}
 		}
 		batch = batch[:0]
 		return nil
@@ -332,16 +342,4 @@ func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max
 		err = flush()
 	}
 	return out, first, err
-}
-
-// appendMerged appends p to a list of disjoint periods sorted by start,
-// merging it with the last when they overlap or touch.
-func appendMerged(list []period, p period) []period {
-	if n := len(list); n > 0 && !p.Start.After(list[n-1].End) {
-		if p.End.After(list[n-1].End) {
-			list[n-1].End = p.End
-		}
-		return list
-	}
-	return append(list, period{Start: p.Start, End: p.End})
 }
