@@ -170,12 +170,9 @@ func (x *busyIndex) appendBusy(w *walkBufs, user string, from, to time.Time, exc
 	if len(w.ps) > 0 {
 		sources++
 	}
-	if len(w.recs) > 0 && cap(w.ins) == 0 {
-		w.ins = make([]caltime.Instance, 0, min(max, chunkMax)+1) // an expansion stops at max+1
-	}
 	for _, r := range w.recs {
 		var err error
-		w.ins, err = r.expand(w.ins[:0], from, to, max)
+		w.ins, err = w.expand(r, from, to, max)
 		if err != nil {
 			clear(w.recs)
 			return w.ps, err

@@ -61,4 +61,28 @@ func BenchmarkDenseSeries(b *testing.B) {
 			}
 		}
 	})
+	// The calendar holds a series every other minute; an hourly series
+	// between its instances is checked against 262,144 of them.
+	b.Run("decide-hourly-between-stored-every2min", func(b *testing.B) {
+		e := benchEnv(b, SyncNever)
+		ev := strings.Replace(event("even@x.test", 0, stamp1, "20270101T000000Z", "20270101T000100Z", "tom@x.test", "room-1@rooms.test"),
+			"END:VEVENT", "RRULE:FREQ=MINUTELY;INTERVAL=2\r\nEND:VEVENT", 1)
+		if r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)}); !r.Completion.OK {
+			b.Fatal(r.Completion)
+		}
+		odd := strings.Replace(event("odd@x.test", 0, stamp1, "20270101T000100Z", "20270101T000200Z", "tom@x.test", "room-1@rooms.test"),
+			"END:VEVENT", "RRULE:FREQ=HOURLY;COUNT=8000\r\nEND:VEVENT", 1)
+		evs, err := vcal.ParseEvents([]byte(odd), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		u := e.dir.User("room-1@rooms.test")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if d := e.sched.decide(u, evs[0]); d.status != Accepted {
+				b.Fatal(d)
+			}
+		}
+	})
 }

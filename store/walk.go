@@ -37,6 +37,31 @@ type walkBufs struct {
 	recs []*recurringEntry
 }
 
+// smallChunk is the instances the buffers first take: most walks hold few.
+const smallChunk = 64
+
+// expand appends r's instances in [from, to) to w.ins[:0], at most max.
+// The buffer starts small; an expansion that overflows it is done again in
+// one eight times as large, up to a whole chunk, so that a dense walk
+// allocates its buffers a few times, never grows them instance by instance.
+func (w *walkBufs) expand(r *recurringEntry, from, to time.Time, max int) ([]caltime.Instance, error) {
+	if cap(w.ins) == 0 {
+		w.ins = make([]caltime.Instance, 0, smallChunk+2) // DTSTART and a rule's max+1
+	}
+	for {
+		lim := min(max, cap(w.ins)-2)
+		ins, err := r.expand(w.ins[:0], from, to, lim)
+		if !errors.Is(err, caltime.ErrTooManyInstances) || lim == max {
+			return ins, err
+		}
+		n := min(max, chunkMax, 8*lim)
+		w.ins = make([]caltime.Instance, 0, n+2)
+		if cap(w.ps) < len(w.ps)+n+1 {
+			w.ps = append(make([]period, 0, len(w.ps)+n+1), w.ps...)
+		}
+	}
+}
+
 // walkBudget bounds the instances one walk examines (a quarter of a second
 // on a server core, a few seconds on a small ARM board): a FREQ=SECONDLY
 // series over a year holds 31 million, one every 30 minutes 17,520.
@@ -110,10 +135,10 @@ func walkInstances(ev *vcal.Event, from, to time.Time, fn func(caltime.Instance)
 
 func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(caltime.Instance) bool) error {
 	stop := errors.New("stop")
-	ins := make([]caltime.Instance, 0, chunkMax+1) // an expansion stops at chunkMax+1
+	var w walkBufs
+	r := &recurringEntry{expand: ev.AppendInstances}
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
-		var err error
-		ins, err = ev.AppendInstances(ins[:0], a, b, chunkMax)
+		ins, err := w.expand(r, a, b, chunkMax)
 		if err != nil {
 			return 0, err
 		}
@@ -137,10 +162,14 @@ func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(
 // whole, in start order, leaving out the event except (see busyIndex.busy),
 // until fn returns false. It holds one chunk at a time in reused buffers.
 func (x *busyIndex) walkBusy(user string, from, to time.Time, except string, fn func(period) bool) error {
+	return x.walkBusyIn(&walkBufs{}, user, from, to, except, fn)
+}
+
+// walkBusyIn is walkBusy in the buffers w, for a caller that walks again.
+func (x *busyIndex) walkBusyIn(w *walkBufs, user string, from, to time.Time, except string, fn func(period) bool) error {
 	stop := errors.New("stop")
-	var w walkBufs
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
-		ps, err := x.appendBusy(&w, user, a, b, except, chunkMax)
+		ps, err := x.appendBusy(w, user, a, b, except, chunkMax)
 		if err != nil {
 			return 0, err
 		}
@@ -278,6 +307,7 @@ func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max
 	var out []int64
 	var first time.Time
 	batch := make([]caltime.Instance, 0, clashBatch)
+	var w walkBufs
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -300,7 +330,7 @@ func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max
 		i := 0
 		var cur period
 		open := false
-		err := s.index.walkBusy(user, lo, hi, ev.UID, func(p period) bool {
+		err := s.index.walkBusyIn(&w, user, lo, hi, ev.UID, func(p period) bool {
 			if p.Tentative {
 				return true
 			}
