@@ -129,17 +129,11 @@ func (x *busyIndex) removeLocked(uid string) {
 	delete(x.byUID, uid)
 }
 
-// busy returns the user's busy periods that overlap [from, to), whole (not
-// cut to the window), sorted by start, leaving out the event except. A
-// period of no length overlaps nothing (RFC 5545 free/busy). Recurring events are expanded
-// within the window, at most DefaultMaxInstances each.
-func (x *busyIndex) busy(user string, from, to time.Time, except string) ([]period, error) {
-	var w walkBufs
-	return x.appendBusy(&w, user, from, to, except, DefaultMaxInstances)
-}
-
-// appendBusy is busy with at most max instances of each recurring event,
-// in w's buffers: the periods are w.ps, valid until the next call with w.
+// appendBusy returns the user's busy periods that overlap [from, to), whole
+// (not cut to the window), sorted by start, leaving out the event except.
+// A period of no length overlaps nothing (RFC 5545 free/busy). Recurring
+// events are expanded within the window, at most max instances each. The
+// periods are w.ps, valid until the next call with w.
 func (x *busyIndex) appendBusy(w *walkBufs, user string, from, to time.Time, except string, max int) ([]period, error) {
 	w.ps, w.recs = w.ps[:0], w.recs[:0]
 	x.mu.RLock()

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -76,4 +77,43 @@ func TestDenseDecisionMemory(t *testing.T) {
 		t.Fatalf("hourly over the minutes: %+v", d)
 	}
 	expect(t, "over the wire", e.send(c, cal("UID:odd@x.test\nDTSTART:20270101T000100Z\nDURATION:PT1M\nRRULE:FREQ=HOURLY;COUNT=8000")), confirmed)
+}
+
+// Bookings lists the first bookings by start, at most the limit asked
+// for, and says when more follow: a dense series ends the list early,
+// never with an error, at a cost that grows with the limit.
+func TestBookingsUpToDense(t *testing.T) {
+	e := newSchedEnv(t)
+	c := e.client("", "")
+	if err := e.dir.AddUser(&User{ID: "hall@rooms.test", Kind: Room, Policy: PolicyAcceptAlways, Invite: InviteAnyone, FreeBusy: FreeBusyPublic}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "a meeting", e.send(c, strings.ReplaceAll(cal(
+		"UID:one@x.test\nSUMMARY:Kick-off\nDTSTART:20261231T235900Z\nDTEND:20270101T001000Z"), "room-1@", "hall@")),
+		"* CONFIRMED hall@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	from, to := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC)
+	bs, more, err := e.sched.BookingsUpTo("hall@rooms.test", from, to, 10)
+	if err != nil || more || len(bs) != 1 || bs[0].Summary != "Kick-off" || !bs[0].Start.Equal(from.Add(-time.Minute)) {
+		t.Fatalf("one meeting: %+v more=%v err=%v", bs, more, err)
+	}
+	expect(t, "every second", e.send(c, strings.ReplaceAll(cal(
+		"UID:sec@x.test\nSUMMARY:Tick\nDTSTART:20270101T000000Z\nDURATION:PT1S\nRRULE:FREQ=SECONDLY"), "room-1@", "hall@")),
+		"* CONFIRMED hall@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	var all []Booking
+	n := allocated(func() { all, err = e.sched.Bookings("hall@rooms.test", from, to) })
+	if err != nil || len(all) != MaxBookings {
+		t.Fatalf("a year of SECONDLY: %d bookings, %v", len(all), err)
+	}
+	if n > denseMemLimit {
+		t.Errorf("%d bookings allocated %d bytes; want under %d", len(all), n, denseMemLimit)
+	}
+	bs, more, err = e.sched.BookingsUpTo("hall@rooms.test", from, to, 100)
+	if err != nil || !more || len(bs) != 100 || bs[0].UID != "one@x.test" {
+		t.Fatalf("the first 100: %d, more=%v, %v", len(bs), more, err)
+	}
+	for i, b := range bs[1:] {
+		if want := from.Add(time.Duration(i) * time.Second); b.UID != "sec@x.test" || !b.Start.Equal(want) || !b.Recurring || b.Summary != "Tick" {
+			t.Fatalf("booking %d: %+v, want the tick at %s", i+1, b, want)
+		}
+	}
 }

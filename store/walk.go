@@ -159,7 +159,7 @@ func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(
 }
 
 // walkBusy calls fn with the user's busy periods overlapping [from, to),
-// whole, in start order, leaving out the event except (see busyIndex.busy),
+// whole, in start order, leaving out the event except (see busyIndex.appendBusy),
 // until fn returns false. It holds one chunk at a time in reused buffers.
 func (x *busyIndex) walkBusy(user string, from, to time.Time, except string, fn func(period) bool) error {
 	return x.walkBusyIn(&walkBufs{}, user, from, to, except, fn)
