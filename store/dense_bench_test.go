@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/vcal"
@@ -82,6 +83,24 @@ func BenchmarkDenseSeries(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if d := e.sched.decide(u, evs[0]); d.status != Accepted {
 				b.Fatal(d)
+			}
+		}
+	})
+	// The ICS feed's read: the first 5,000 bookings of a year of
+	// FREQ=SECONDLY (Bookings once failed above 10,000 instances).
+	b.Run("bookings-5000-of-secondly", func(b *testing.B) {
+		e := benchEnv(b, SyncNever)
+		ev := strings.Replace(event("dense@x.test", 0, stamp1, "20270101T000000Z", "20270101T000001Z", "tom@x.test", "hall@rooms.test"),
+			"DTEND:20270101T000001Z\r\n", "RRULE:FREQ=SECONDLY\r\nDURATION:PT1S\r\n", 1)
+		if r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)}); !r.Completion.OK {
+			b.Fatal(r.Completion)
+		}
+		from := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if bs, more, err := e.sched.BookingsUpTo("hall@rooms.test", from, from.AddDate(1, 0, 0), 5000); err != nil || !more || len(bs) != 5000 {
+				b.Fatal(len(bs), more, err)
 			}
 		}
 	})

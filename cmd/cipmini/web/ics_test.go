@@ -13,7 +13,7 @@ import (
 // feedWithGoIcal builds a feed the way the server once did, through
 // go-ical's tree and encoder, to check that the streamed text says the
 // same, octet for octet.
-func feedWithGoIcal(t *testing.T, user string, modified time.Time, show bool, bs []store.Booking) string {
+func feedWithGoIcal(t testing.TB, user string, modified time.Time, show bool, bs []store.Booking) string {
 	cal := newCalendar("PUBLISH")
 	cal.Props.SetText("X-WR-CALNAME", user)
 	for _, b := range bs {
@@ -71,4 +71,28 @@ func TestFeedTextAsGoIcal(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A feed of FeedMaxEvents bookings, written as text and, for comparison,
+// through go-ical's tree as before.
+func BenchmarkFeed(b *testing.B) {
+	at := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	bs := make([]store.Booking, FeedMaxEvents)
+	for i := range bs {
+		s := at.Add(time.Duration(i) * time.Minute)
+		bs[i] = store.Booking{UID: "dense@x.test", Start: s, End: s.Add(time.Minute), Recurring: true, Summary: "Stand-up", Organizer: "tom@x.test"}
+	}
+	modified := time.Date(2027, 2, 1, 12, 0, 0, 0, time.UTC)
+	b.Run("text", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			appendFeed(make([]byte, 0, 256+len(bs)*256), "room-1@x.test", modified, true, bs)
+		}
+	})
+	b.Run("go-ical", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			feedWithGoIcal(b, "room-1@x.test", modified, true, bs)
+		}
+	})
 }
