@@ -70,6 +70,9 @@ func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs
 			}
 			seen[p.UID] = in
 		}
+		if len(bs) == cap(bs) { // doubling: append grows large slices by a quarter
+			bs = append(make([]Booking, 0, min(max(2*cap(bs), 16), limit)), bs...)
+		}
 		bs = append(bs, Booking{UID: p.UID, Start: p.Start, End: p.End, Tentative: p.Tentative,
 			Recurring: in.recurring, Summary: in.summary, Organizer: in.owner, Sequence: in.seq})
 		return true
