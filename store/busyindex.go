@@ -132,7 +132,8 @@ func (x *busyIndex) removeLocked(uid string) {
 // appendBusy returns the user's busy periods that overlap [from, to), whole
 // (not cut to the window), sorted by start, leaving out the event except.
 // A period of no length overlaps nothing (RFC 5545 free/busy). Recurring
-// events are expanded within the window, at most max instances each. The
+// events are expanded within the window, at most max (and chunkMax)
+// instances each, with caltime.ErrTooManyInstances beyond. The
 // periods are w.ps, valid until the next call with w.
 func (x *busyIndex) appendBusy(w *walkBufs, user string, from, to time.Time, except string, max int) ([]period, error) {
 	w.ps, w.recs = w.ps[:0], w.recs[:0]

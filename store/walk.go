@@ -40,11 +40,13 @@ type walkBufs struct {
 // smallChunk is the instances the buffers first take: most walks hold few.
 const smallChunk = 64
 
-// expand appends r's instances in [from, to) to w.ins[:0], at most max.
-// The buffer starts small; an expansion that overflows it is done again in
-// one eight times as large, up to a whole chunk, so that a dense walk
-// allocates its buffers a few times, never grows them instance by instance.
+// expand appends r's instances in [from, to) to w.ins[:0], at most max
+// (at most chunkMax). The buffer starts small; an expansion that overflows
+// it is done again in one eight times as large, up to a whole chunk, so
+// that a dense walk allocates its buffers a few times, never grows them
+// instance by instance.
 func (w *walkBufs) expand(r *recurringEntry, from, to time.Time, max int) ([]caltime.Instance, error) {
+	max = min(max, chunkMax)
 	if cap(w.ins) == 0 {
 		w.ins = make([]caltime.Instance, 0, smallChunk+2) // DTSTART and a rule's max+1
 	}
@@ -54,7 +56,7 @@ func (w *walkBufs) expand(r *recurringEntry, from, to time.Time, max int) ([]cal
 		if !errors.Is(err, caltime.ErrTooManyInstances) || lim == max {
 			return ins, err
 		}
-		n := min(max, chunkMax, 8*lim)
+		n := min(max, 8*lim)
 		w.ins = make([]caltime.Instance, 0, n+2)
 		if cap(w.ps) < len(w.ps)+n+1 {
 			w.ps = append(make([]period, 0, len(w.ps)+n+1), w.ps...)
