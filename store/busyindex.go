@@ -1,9 +1,12 @@
 package store
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/caltime"
 )
 
 // busyIndex answers "what is busy for user U between A and B" without
@@ -40,8 +43,10 @@ type recurringEntry struct {
 	first     int64 // start of the first instance
 	last      int64 // end of the last instance; meaningless when unbounded
 	unbounded bool
-	expand    func(from, to time.Time) ([]period, error)
-	except    map[int64]bool // occurrences this user declined one by one
+	// expand appends the instances in [from, to), at most max (see
+	// vcal.Event.AppendInstances).
+	expand func(dst []caltime.Instance, from, to time.Time, max int) ([]caltime.Instance, error)
+	except map[int64]bool // occurrences this user declined one by one
 }
 
 // period is one busy instance as the index reports it.
@@ -49,7 +54,6 @@ type period struct {
 	Start, End time.Time
 	UID        string
 	Tentative  bool
-	rid        int64 // RECURRENCE-ID of an occurrence, Unix seconds
 }
 
 func newBusyIndex() *busyIndex {
@@ -125,53 +129,65 @@ func (x *busyIndex) removeLocked(uid string) {
 	delete(x.byUID, uid)
 }
 
-// busy returns the user's busy periods that overlap [from, to), whole (not
-// cut to the window), sorted by start, leaving out the event except. A
-// period of no length overlaps nothing (RFC 5545 free/busy). Recurring events are expanded
-// within the window, at most maxInstances in all.
-func (x *busyIndex) busy(user string, from, to time.Time, except string) ([]period, error) {
+// appendBusy returns the user's busy periods that overlap [from, to), whole
+// (not cut to the window), sorted by start, leaving out the event except.
+// A period of no length overlaps nothing (RFC 5545 free/busy). Recurring
+// events are expanded within the window, at most max (and chunkMax)
+// instances each, with caltime.ErrTooManyInstances beyond. The
+// periods are w.ps, valid until the next call with w.
+func (x *busyIndex) appendBusy(w *walkBufs, user string, from, to time.Time, except string, max int) ([]period, error) {
+	w.ps, w.recs = w.ps[:0], w.recs[:0]
 	x.mu.RLock()
 	ub := x.byUser[user]
 	if ub == nil {
 		x.mu.RUnlock()
-		return nil, nil
+		return w.ps, nil
 	}
 	f, t := from.Unix(), to.Unix()
-	var out []period
 	lo := sort.Search(len(ub.spans), func(i int) bool { return ub.spans[i].start >= f-ub.maxLen })
 	for _, s := range ub.spans[lo:] {
 		if s.start >= t {
 			break
 		}
 		if s.end > f && s.uid != except {
-			out = append(out, period{Start: time.Unix(s.start, 0).UTC(), End: time.Unix(s.end, 0).UTC(),
+			w.ps = append(w.ps, period{Start: time.Unix(s.start, 0).UTC(), End: time.Unix(s.end, 0).UTC(),
 				UID: s.uid, Tentative: s.tentative})
 		}
 	}
-	var recs []*recurringEntry
 	for _, r := range ub.recurring {
 		if r.uid == except || r.first >= t || (!r.unbounded && r.last <= f) {
 			continue
 		}
-		recs = append(recs, r)
+		w.recs = append(w.recs, r)
 	}
 	x.mu.RUnlock()
-	for _, r := range recs {
-		ps, err := r.expand(from, to)
+	sources := len(w.recs)
+	if len(w.ps) > 0 {
+		sources++
+	}
+	for _, r := range w.recs {
+		var err error
+		w.ins, err = w.expand(r, from, to, max)
 		if err != nil {
-			return nil, err
+			clear(w.recs)
+			return w.ps, err
 		}
-		for _, p := range ps {
-			if r.except[p.rid] {
+		for _, in := range w.ins {
+			if in.Free || r.except[in.RecurrenceID.Unix()] {
 				continue
 			}
-			p.UID, p.Tentative = r.uid, r.tentative
-			out = append(out, p)
+			w.ps = append(w.ps, period{Start: in.Start, End: in.End, UID: r.uid, Tentative: r.tentative})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	return out, nil
+	clear(w.recs) // drop the references until the next call
+	// One source comes sorted; several are merged by a sort.
+	if sources > 1 && !slices.IsSortedFunc(w.ps, cmpPeriodStart) {
+		slices.SortStableFunc(w.ps, cmpPeriodStart)
+	}
+	return w.ps, nil
 }
+
+func cmpPeriodStart(a, b period) int { return a.Start.Compare(b.Start) }
 
 // mergePeriods merges overlapping or touching periods of one kind, sorted by
 // start, into the fewest periods covering the same time.

@@ -65,7 +65,7 @@ type eventRecord struct {
 
 // describe sets Span and Free from the parsed event.
 func (r *eventRecord) describe(ev *vcal.Event) {
-	r.Span, r.Free = nil, ev.Transparent || ev.Kind != "VEVENT"
+	r.Span, r.Free = nil, ev.NeverBusy()
 	if !r.Free && !ev.Recurring && len(ev.Overrides) == 0 {
 		r.Span = &[2]int64{ev.Start.Unix(), ev.End.Unix()}
 	}

@@ -20,7 +20,7 @@ func storedText(ev *vcal.Event, old *eventRecord) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		cal = mergeOccurrences(stored.Calendar, ev)
+		cal = mergeOccurrences(stored, ev)
 	}
 	var buf bytes.Buffer
 	if err := vcal.Encode(&buf, cal); err != nil {
@@ -30,25 +30,28 @@ func storedText(ev *vcal.Event, old *eventRecord) (string, error) {
 }
 
 // mergeOccurrences adds the RECURRENCE-ID components of ev to the stored
-// calendar, replacing stored ones for the same occurrence, and the time
-// zones they need. A component of a METHOD:CANCEL calendar is marked
-// STATUS:CANCELLED.
-func mergeOccurrences(stored *ical.Calendar, ev *vcal.Event) *ical.Calendar {
+// event's calendar, replacing stored ones for the same occurrence (the same
+// RECURRENCE-ID instant, whatever its form), and the time zones they need.
+// A component of a METHOD:CANCEL calendar is marked STATUS:CANCELLED.
+func mergeOccurrences(storedEv *vcal.Event, ev *vcal.Event) *ical.Calendar {
+	stored := storedEv.Calendar
 	out := ical.NewCalendar()
 	out.Props = stored.Props
 	zones := map[string]bool{}
-	incoming := map[string]bool{}
-	for _, c := range ev.Calendar.Children {
-		if id := recurrenceKey(c); id != "" {
-			incoming[id] = true
-		}
+	incoming := map[int64]bool{}
+	for _, o := range ev.Overrides {
+		incoming[o.RecurrenceID.Unix()] = true
 	}
+	k := 0 // the stored overrides are the RECURRENCE-ID components, in order
 	for _, c := range stored.Children {
 		if c.Name == ical.CompTimezone {
 			zones[firstText(c, ical.PropTimezoneID)] = true
 		}
-		if id := recurrenceKey(c); id != "" && incoming[id] {
-			continue
+		if recurrenceKey(c) != "" && k < len(storedEv.Overrides) {
+			k++
+			if incoming[storedEv.Overrides[k-1].RecurrenceID.Unix()] {
+				continue
+			}
 		}
 		out.Children = append(out.Children, c)
 	}

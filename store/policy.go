@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -161,49 +162,33 @@ func (s *Scheduler) decide(u *User, ev *vcal.Event) decision {
 	if ev.End.After(horizon) && !ev.Recurring {
 		horizon = ev.End
 	}
-	ins, err := ev.Instances(now, horizon, DefaultMaxInstances)
-	if err != nil {
-		return decline("The meeting has too many occurrences for %s to check.", u.ID)
-	}
-	for _, in := range ins {
-		if max := lim.MaxDurationMinutes; max > 0 && in.End.Sub(in.Start) > time.Duration(max)*time.Minute {
-			return decline("Meetings in %s may last at most %d minutes.", u.ID, max)
+	// The instances are walked in chunks, never all held at once, so that a
+	// dense series (FREQ=MINUTELY) is judged rather than refused.
+	if lim.MaxDurationMinutes > 0 || lim.WorkingHours != nil {
+		var bad *decision
+		err := walkAllInstances(ev, now, horizon, func(in caltime.Instance) bool {
+			if max := lim.MaxDurationMinutes; max > 0 && in.End.Sub(in.Start) > time.Duration(max)*time.Minute {
+				d := decline("Meetings in %s may last at most %d minutes.", u.ID, max)
+				bad = &d
+			} else if w := lim.WorkingHours; w != nil && !w.holds(in.Start.In(loc), in.End.In(loc)) {
+				d := decline("%s can be booked %s (%s) only; the meeting at %s is outside.", u.ID, w.text, loc, when(in.Start))
+				bad = &d
+			}
+			return bad == nil
+		})
+		switch {
+		case err != nil:
+			return decline("The meeting has too many occurrences for %s to check.", u.ID)
+		case bad != nil:
+			return *bad
 		}
-		if w := lim.WorkingHours; w != nil && !w.holds(in.Start.In(loc), in.End.In(loc)) {
-			return decline("%s can be booked %s (%s) only; the meeting at %s is outside.", u.ID, w.text, loc, when(in.Start))
-		}
 	}
-	if u.Policy == PolicyAcceptAlways || ev.Transparent || ev.Kind != "VEVENT" || len(ins) == 0 {
+	if u.Policy == PolicyAcceptAlways || ev.NeverBusy() {
 		return decision{status: Accepted}
 	}
-	// Instances come in start order; a moved occurrence may end after the
-	// last one starts, so the window runs to the latest end.
-	last := ins[len(ins)-1].End
-	for _, in := range ins {
-		if in.End.After(last) {
-			last = in.End
-		}
-	}
-	busy, err := s.index.busy(u.ID, ins[0].Start, last, ev.UID)
+	clashes, first, err := s.clashes(u.ID, ev, now, horizon, lim.MaxConflicts+1)
 	if err != nil {
 		return decline("The calendar of %s has too many occurrences to check.", u.ID)
-	}
-	var clashes []int64
-	var first time.Time
-	j := 0
-	for _, in := range ins {
-		for j < len(busy) && !busy[j].End.After(in.Start) {
-			j++
-		}
-		for k := j; k < len(busy) && busy[k].Start.Before(in.End); k++ {
-			if !busy[k].Tentative && busy[k].End.After(in.Start) {
-				if first.IsZero() {
-					first = in.Start
-				}
-				clashes = append(clashes, in.RecurrenceID.Unix())
-				break
-			}
-		}
 	}
 	switch {
 	case len(clashes) == 0:

@@ -39,7 +39,7 @@ func (s *Scheduler) judgeWindow(ev *vcal.Event) (from, to time.Time) {
 }
 
 // busyEvent reports whether an event makes its holders busy at all.
-func busyEvent(ev *vcal.Event) bool { return ev != nil && !ev.Transparent && ev.Kind == "VEVENT" }
+func busyEvent(ev *vcal.Event) bool { return ev != nil && !ev.NeverBusy() }
 
 // compareTime compares the busy time of the stored version oldEv (nil when
 // its text is not kept) with the new version newEv.
@@ -49,6 +49,13 @@ func (s *Scheduler) compareTime(oldEv, newEv *vcal.Event) timeChange {
 	}
 	from, to := s.judgeWindow(newEv)
 	ins, err := newEv.Instances(from, to, DefaultMaxInstances)
+	busy := ins[:0] // an occurrence made transparent makes nobody busy
+	for _, in := range ins {
+		if !in.Free {
+			busy = append(busy, in)
+		}
+	}
+	ins = busy
 	if err != nil || oldEv == nil || !busyEvent(oldEv) {
 		return timeChange{changed: true, added: ins}
 	}
@@ -130,14 +137,16 @@ func (s *Scheduler) instanceProblem(u *User, uid string, in caltime.Instance) st
 	if u.Policy != PolicyAcceptIfFree {
 		return ""
 	}
-	busy, err := s.index.busy(u.ID, in.Start, in.End, uid)
-	if err != nil {
+	clash := false
+	err := s.index.walkBusy(u.ID, in.Start, in.End, uid, func(b period) bool {
+		clash = !b.Tentative && b.Start.Before(in.End) && b.End.After(in.Start)
+		return !clash
+	})
+	switch {
+	case err != nil:
 		return fmt.Sprintf("The calendar of %s has too many occurrences to check.", u.ID)
-	}
-	for _, b := range busy {
-		if !b.Tentative && b.Start.Before(in.End) && b.End.After(in.Start) {
-			return fmt.Sprintf("%s is already booked at %s.", u.ID, when)
-		}
+	case clash:
+		return fmt.Sprintf("%s is already booked at %s.", u.ID, when)
 	}
 	return ""
 }

@@ -207,17 +207,7 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 	}
 	first, last, unbounded := ev.Bounds()
 	rec := &recurringEntry{first: first.Unix(), last: last.Unix(), unbounded: unbounded,
-		expand: func(from, to time.Time) ([]period, error) {
-			ins, err := ev.Instances(from, to, DefaultMaxInstances)
-			if err != nil {
-				return nil, err
-			}
-			ps := make([]period, len(ins))
-			for i, in := range ins {
-				ps[i] = period{Start: in.Start, End: in.End, rid: in.RecurrenceID.Unix()}
-			}
-			return ps, nil
-		}}
+		expand: ev.AppendInstances}
 	s.index.put(r.UID, entries, nil, rec)
 	return nil
 }

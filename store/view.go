@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
@@ -20,30 +21,46 @@ type Booking struct {
 	Sequence   int       // SEQUENCE of the stored version
 }
 
+// MaxBookings is how many bookings Bookings returns at most.
+const MaxBookings = 1000
+
 // Bookings returns the user's busy periods that overlap [from, to), sorted by
 // start, each with its event's summary and owner: the same periods FREEBUSY
-// reports, before clipping and merging. Recurring events are expanded within
-// the window (at most DefaultMaxInstances). It reads the in-memory index and
+// reports, before clipping and merging. At most MaxBookings are returned,
+// the first by start (see BookingsUpTo). It reads the in-memory index and
 // the stored records, and is safe for concurrent use.
 func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error) {
-	ps, err := s.index.busy(s.dir.Canonical(user), from, to, "")
-	if err != nil {
-		return nil, err
-	}
+	bs, _, err := s.BookingsUpTo(user, from, to, MaxBookings)
+	return bs, err
+}
+
+// BookingsUpTo is Bookings with at most limit bookings (at least 1), the
+// first by start; more reports that the window holds others after them.
+// Recurring events are walked in chunks, one held at a time, so that the
+// cost grows with limit, never with how dense a series is: a window a walk
+// cannot finish (see walkBudget) ends the list early with more set, never
+// with an error.
+func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs []Booking, more bool, err error) {
+	limit = max(limit, 1)
 	type info struct {
 		summary, owner string
 		seq            int
 		recurring      bool
 	}
 	seen := map[string]*info{}
-	out := make([]Booking, 0, len(ps))
-	for _, p := range ps {
+	var lerr error
+	err = s.index.walkBusy(s.dir.Canonical(user), from, to, "", func(p period) bool {
+		if len(bs) == limit {
+			more = true
+			return false
+		}
 		in := seen[p.UID]
 		if in == nil {
 			in = &info{}
 			rec, err := s.load(p.UID)
 			if err != nil {
-				return nil, err
+				lerr = err
+				return false
 			}
 			if rec != nil {
 				in.owner, in.seq, in.recurring = rec.Owner, rec.Sequence, rec.Span == nil
@@ -53,10 +70,24 @@ func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error)
 			}
 			seen[p.UID] = in
 		}
-		out = append(out, Booking{UID: p.UID, Start: p.Start, End: p.End, Tentative: p.Tentative,
+		if len(bs) == cap(bs) { // doubling: append grows large slices by a quarter
+			bs = append(make([]Booking, 0, min(max(2*cap(bs), 16), limit)), bs...)
+		}
+		bs = append(bs, Booking{UID: p.UID, Start: p.Start, End: p.End, Tentative: p.Tentative,
 			Recurring: in.recurring, Summary: in.summary, Organizer: in.owner, Sequence: in.seq})
+		return true
+	})
+	var be *budgetError
+	if errors.As(err, &be) || errors.Is(err, errTooDense) {
+		err, more = nil, true
 	}
-	return out, nil
+	if err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return bs, more, nil
 }
 
 // FreeBusyComponent returns the user's VFREEBUSY for [from, to) with DTSTAMP
@@ -65,11 +96,11 @@ func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error)
 // access rules (see MayReadFreeBusy). It is safe for concurrent use.
 func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*ical.Component, error) {
 	id := s.dir.Canonical(user)
-	ps, err := s.index.busy(id, from, to, "")
+	busy, tentative, err := s.index.busyCovering(id, from.UTC(), to.UTC(), FreeBusyBudget)
 	if err != nil {
 		return nil, err
 	}
-	return vfreebusy(id, from.UTC(), to.UTC(), stamp.UTC(), ps), nil
+	return vfreebusy(id, from.UTC(), to.UTC(), stamp.UTC(), busy, tentative), nil
 }
 
 // MayReadFreeBusy reports whether a client with identity id may read the

@@ -51,6 +51,11 @@ func (r *Recurrence) Bounds() (first, last time.Time, unbounded bool) {
 		}
 		widen(r.Start, end)
 	}
+	// ThisAndFuture overrides move and stretch the later instances.
+	q := query{r: r, future: r.futureOverrides()}
+	if span, shift := q.futureReach(); len(q.future) > 0 {
+		first, last = first.Add(-shift), last.Add(shift+span)
+	}
 	return first, last, false
 }
 

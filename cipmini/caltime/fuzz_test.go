@@ -16,6 +16,9 @@ func FuzzParseDateTime(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, s := range corpusValues("DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "EXDATE", "RDATE", "DTSTAMP") {
+		f.Add(s)
+	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		f.Fatal(err)
@@ -53,6 +56,9 @@ func FuzzParseDuration(f *testing.F) {
 		"P36525D", "P999999999W", "p1dt2h3m4s", "P", "PT", "-P1DT"} {
 		f.Add(s)
 	}
+	for _, s := range corpusValues("DURATION", "TRIGGER") {
+		f.Add(s)
+	}
 	start := time.Date(2027, 3, 27, 9, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := ParseDuration(s)
@@ -84,6 +90,9 @@ func FuzzRRule(f *testing.F) {
 	} {
 		f.Add(s, uint32(0), false)
 		f.Add(s, uint32(123456789), true)
+	}
+	for _, s := range corpusValues("RRULE") {
+		f.Add(s, uint32(0), false)
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -124,6 +133,9 @@ func FuzzVTimezone(f *testing.F) {
 	f.Add("16010101T020000", "+0100", "+0200", "FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3", "16010101T030000", "FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10", "", "-0500", "FALSE")
 	f.Add("20130329T020000", "+0200", "+0300", "FREQ=YEARLY;BYMONTH=3;BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29", "20131027T020000", "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "20280326T020000,20290325T020000", "+05:30", "TRUE;+06;20070325T010000;20071028T010000")
 	f.Add("19000101T000000", "+0100", "+0200", "FREQ=DAILY", "19000101T000000", "", "", "", "")
+	for _, z := range corpusZones() {
+		f.Add(z.dstStart, z.from, z.to, z.dstRule, z.stdStart, z.stdRule, z.rdates, "", "")
+	}
 	probe := []time.Time{time.Date(1850, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)}
 	f.Fuzz(func(t *testing.T, dstStart, from, to, dstRule, stdStart, stdRule, rdates, vcalTZ, vcalDaylight string) {
 		z := NewZones()

@@ -25,6 +25,9 @@ type Recurrence struct {
 	Duration Duration
 	// AllDay is set when DTSTART is a DATE.
 	AllDay bool
+	// Transparent marks the master TRANSP:TRANSPARENT: its instances are
+	// Free unless an override says otherwise.
+	Transparent bool
 	// RRules are the RRULE values.
 	RRules []string
 	// RDates are the RDATE values: a date-time, or a period with its own end.
@@ -43,15 +46,30 @@ type Period struct{ Start, End time.Time }
 // Override replaces the instance whose start is its RECURRENCE-ID. A zero
 // End means Start plus the recurrence's Duration. A cancelled override
 // removes the instance. An override whose RECURRENCE-ID matches no
-// instance adds one, as clients show it.
+// instance adds one, as clients show it. Transparent is the override's own
+// TRANSP: it decides whether its instance is Free, whatever the master says.
+//
+// With ThisAndFuture (RECURRENCE-ID;RANGE=THISANDFUTURE, RFC 5545 3.8.4.4)
+// the override also applies to every later instance of the rules and
+// RDATEs (up to the next ThisAndFuture override): each moves by the exact
+// time between the RECURRENCE-ID and Start, lasts Duration (when Start is
+// set), takes Transparent, and disappears when Cancelled. Instances with an
+// override of their own keep it.
 type Override struct {
-	Start, End time.Time
-	Cancelled  bool
+	Start, End    time.Time
+	Cancelled     bool
+	Transparent   bool
+	ThisAndFuture bool
+	Duration      Duration
 }
 
 // Instance is one occurrence, in UTC. RecurrenceID is its start before any
-// override moved it.
-type Instance struct{ RecurrenceID, Start, End time.Time }
+// override moved it. Free marks an instance that makes no one busy
+// (TRANSP:TRANSPARENT of its own component, or of the master).
+type Instance struct {
+	RecurrenceID, Start, End time.Time
+	Free                     bool
+}
 
 var errNoStart = errors.New("caltime: recurrence without start")
 
@@ -92,24 +110,42 @@ func (r *Recurrence) rules() ([]*rule, error) {
 // gives ErrExpansionLimit. Unbounded rules stop at the window, and rules
 // with a simple fixed interval jump to it arithmetically.
 func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
+	out, err := r.AppendBetween(nil, from, to, max)
+	switch {
+	case errors.Is(err, ErrTooManyInstances):
+		return out[:len(out):len(out)], err
+	case err != nil:
+		return nil, err
+	}
+	return out, nil
+}
+
+// AppendBetween is Between appending the instances to dst, so that a caller
+// walking a long window in chunks reuses one buffer: it allocates nothing
+// per instance once dst has room for max+1 of them. dst's own elements are
+// left as they are. With ErrTooManyInstances the first max instances are
+// appended; with another error, dst is returned unchanged.
+func (r *Recurrence) AppendBetween(dst []Instance, from, to time.Time, max int) ([]Instance, error) {
 	if max <= 0 {
 		max = DefaultMaxInstances
 	}
 	rules, err := r.rules()
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	if !from.Before(to) {
-		return nil, nil
+		return dst, nil
 	}
 	q := r.newQuery(from, to, max)
+	q.out, q.base = dst, len(dst)
 	q.addBase(r.Start.Unix(), r.Start)
 	q.sourceDone()
 	loc := r.Start.Location()
-	span := r.Duration.maxSpan()
-	low := from.Add(-span)
+	span, shift := q.futureReach()
+	low := from.Add(-span - shift)
 	lo := low.Unix() + minOffsetAfter(low, loc)
-	hi := to.Unix() + maxOffsetBefore(to, loc) + 1
+	high := to.Add(shift)
+	hi := high.Unix() + maxOffsetBefore(high, loc) + 1
 	work := int64(expansionWork)
 	for _, rr := range rules {
 		e := expansion{
@@ -125,7 +161,7 @@ func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
 			},
 		}
 		if err := e.run(); err != nil {
-			return nil, err
+			return q.out[:q.base], err
 		}
 		q.sourceDone()
 	}
@@ -143,10 +179,67 @@ func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
 			if end.IsZero() {
 				end = r.Duration.AddTo(o.Start)
 			}
-			q.add(time.Unix(id, 0), o.Start, end)
+			q.add(time.Unix(id, 0), o.Start, end, o.Transparent)
 		}
 	}
 	return q.result()
+}
+
+// futureReach returns the longest instance and the largest shift (either
+// way) that the ThisAndFuture overrides give, to widen the expansion.
+func (q *query) futureReach() (span, shift time.Duration) {
+	span = q.r.Duration.maxSpan()
+	for _, f := range q.future {
+		span = max(span, f.o.Duration.maxSpan())
+		shift = max(shift, f.shift, -f.shift)
+	}
+	return span, shift
+}
+
+// futureOverride is a ThisAndFuture override with the exact shift it
+// gives the instances it governs.
+type futureOverride struct {
+	id    int64
+	o     Override
+	shift time.Duration
+}
+
+// futureOverrides returns the ThisAndFuture overrides sorted by
+// RECURRENCE-ID.
+func (r *Recurrence) futureOverrides() []futureOverride {
+	var out []futureOverride
+	for id, o := range r.Overrides {
+		if !o.ThisAndFuture {
+			continue
+		}
+		f := futureOverride{id: id, o: o}
+		if !o.Start.IsZero() {
+			f.shift = o.Start.Sub(time.Unix(id, 0))
+		}
+		out = append(out, f)
+	}
+	slices.SortFunc(out, func(a, b futureOverride) int { return cmpInt64(a.id, b.id) })
+	return out
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// governing returns the ThisAndFuture override that applies to the
+// instance with RECURRENCE-ID id, or nil.
+func (q *query) governing(id int64) *futureOverride {
+	i, _ := slices.BinarySearchFunc(q.future, id, func(f futureOverride, id int64) int { return cmpInt64(f.id, id+1) })
+	if i == 0 {
+		return nil
+	}
+	return &q.future[i-1]
 }
 
 // query collects the instances of one Between call.
@@ -155,12 +248,14 @@ type query struct {
 	from, to time.Time
 	max      int
 	exdates  map[int64]struct{}
+	future   []futureOverride
 	out      []Instance
+	base     int // out[:base] belongs to the caller
 	kept     int // instances kept from the current source
 }
 
 func (r *Recurrence) newQuery(from, to time.Time, max int) *query {
-	q := &query{r: r, from: from, to: to, max: max}
+	q := &query{r: r, from: from, to: to, max: max, future: r.futureOverrides()}
 	if len(r.ExDates) > 0 {
 		q.exdates = make(map[int64]struct{}, len(r.ExDates))
 		for _, t := range r.ExDates {
@@ -177,7 +272,24 @@ func (q *query) addBase(id int64, start time.Time) bool {
 	if q.excluded(id) {
 		return true
 	}
-	return q.add(time.Unix(id, 0), start, q.r.Duration.AddTo(start))
+	return q.addGoverned(id, start, q.r.Duration.AddTo(start))
+}
+
+// addGoverned adds an instance of the rules or RDATEs after applying the
+// ThisAndFuture override that governs it, if any.
+func (q *query) addGoverned(id int64, start, end time.Time) bool {
+	f := q.governing(id)
+	if f == nil {
+		return q.add(time.Unix(id, 0), start, end, q.r.Transparent)
+	}
+	if f.o.Cancelled {
+		return true
+	}
+	if !f.o.Start.IsZero() {
+		start = start.Add(f.shift)
+		end = f.o.Duration.AddTo(start)
+	}
+	return q.add(time.Unix(id, 0), start, end, f.o.Transparent)
 }
 
 // addPeriod considers an RDATE period.
@@ -185,7 +297,7 @@ func (q *query) addPeriod(id int64, start, end time.Time) bool {
 	if q.excluded(id) {
 		return true
 	}
-	return q.add(time.Unix(id, 0), start, end)
+	return q.addGoverned(id, start, end)
 }
 
 func (q *query) excluded(id int64) bool {
@@ -196,11 +308,11 @@ func (q *query) excluded(id int64) bool {
 	return ok
 }
 
-func (q *query) add(id, start, end time.Time) bool {
+func (q *query) add(id, start, end time.Time, free bool) bool {
 	if !overlaps(start, end, q.from, q.to) {
 		return true
 	}
-	q.out = append(q.out, Instance{RecurrenceID: id.UTC(), Start: start.UTC(), End: end.UTC()})
+	q.out = append(q.out, Instance{RecurrenceID: id.UTC(), Start: start.UTC(), End: end.UTC(), Free: free})
 	q.kept++
 	return q.kept <= q.max
 }
@@ -208,21 +320,27 @@ func (q *query) add(id, start, end time.Time) bool {
 // sourceDone starts counting the next source of instances.
 func (q *query) sourceDone() { q.kept = 0 }
 
-// result sorts, removes duplicate starts and applies the limit.
+// result sorts, removes duplicate starts and applies the limit, to the
+// instances after q.base. A single rule's instances usually come sorted.
 func (q *query) result() ([]Instance, error) {
-	slices.SortStableFunc(q.out, func(a, b Instance) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
-		}
-		return a.RecurrenceID.Compare(b.RecurrenceID)
-	})
-	out := slices.CompactFunc(q.out, func(a, b Instance) bool {
+	own := q.out[q.base:]
+	if !slices.IsSortedFunc(own, cmpInstance) {
+		slices.SortStableFunc(own, cmpInstance)
+	}
+	own = slices.CompactFunc(own, func(a, b Instance) bool {
 		return a.RecurrenceID.Equal(b.RecurrenceID) && a.Start.Equal(b.Start)
 	})
-	if len(out) > q.max {
-		return out[:q.max:q.max], ErrTooManyInstances
+	if len(own) > q.max {
+		return q.out[:q.base+q.max], ErrTooManyInstances
 	}
-	return out, nil
+	return q.out[:q.base+len(own)], nil
+}
+
+func cmpInstance(a, b Instance) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	return a.RecurrenceID.Compare(b.RecurrenceID)
 }
 
 // overlaps reports whether [start, end) overlaps [from, to); an instance of

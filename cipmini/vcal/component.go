@@ -26,6 +26,8 @@ type compInfo struct {
 	stamp       time.Time
 	hasRecurID  bool
 	recurID     time.Time // UTC
+	recurTV     timeVal   // RECURRENCE-ID as written
+	future      bool      // RANGE=THISANDFUTURE
 	hasStart    bool
 	start       timeVal
 	end         time.Time // UTC
@@ -107,7 +109,8 @@ func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		ci.hasRecurID, ci.recurID = true, tv.utc()
+		ci.hasRecurID, ci.recurID, ci.recurTV = true, tv.utc(), tv
+		ci.future = strings.EqualFold(strings.TrimSpace(p.Params.Get("RANGE")), "THISANDFUTURE")
 		set(np)
 	}
 

@@ -3,7 +3,7 @@ package vcal
 import (
 	"errors"
 	"io"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/caltime"
@@ -68,13 +68,17 @@ type Event struct {
 	rec *caltime.Recurrence // nil without a master
 }
 
-// Override is one RECURRENCE-ID component of an event.
+// Override is one RECURRENCE-ID component of an event. Transparent is its
+// own TRANSP; ThisAndFuture marks RANGE=THISANDFUTURE (see
+// caltime.Override).
 type Override struct {
-	RecurrenceID time.Time // the original start of the occurrence, UTC
-	Start, End   time.Time // UTC
-	Sequence     int
-	Cancelled    bool
-	Attendees    []Participant
+	RecurrenceID  time.Time // the original start of the occurrence, UTC
+	Start, End    time.Time // UTC
+	Sequence      int
+	Cancelled     bool
+	Transparent   bool
+	ThisAndFuture bool
+	Attendees     []Participant
 }
 
 // ParseEvents parses a SENDEVENT data block into events, one per UID in
@@ -212,7 +216,8 @@ func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ica
 		e.RecurrenceID = d.recurID
 	}
 	for _, o := range overrides {
-		ov := Override{RecurrenceID: o.recurID, Sequence: o.seq, Cancelled: o.cancelled, Attendees: o.attendees}
+		ov := Override{RecurrenceID: o.recurID, Sequence: o.seq, Cancelled: o.cancelled,
+			Transparent: o.transparent, ThisAndFuture: o.future, Attendees: o.attendees}
 		if o.hasStart {
 			ov.Start, ov.End = o.start.utc(), o.end
 		}
@@ -221,21 +226,23 @@ func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ica
 	if master != nil && master.hasStart {
 		e.Recurring = len(master.rrules) > 0 || len(master.rdates) > 0
 		rec := &caltime.Recurrence{
-			Start:    master.start.local,
-			Duration: master.dur,
-			AllDay:   master.start.date,
-			RRules:   master.rrules,
-			RDates:   master.rdates,
-			ExDates:  master.exdates,
+			Start:       master.start.local,
+			Duration:    master.dur,
+			AllDay:      master.start.date,
+			Transparent: master.transparent,
+			RRules:      master.rrules,
+			RDates:      master.rdates,
+			ExDates:     master.exdates,
 		}
 		if len(overrides) > 0 {
 			rec.Overrides = make(map[int64]caltime.Override, len(overrides))
 			for _, o := range overrides {
-				switch {
-				case o.cancelled:
-					rec.Overrides[o.recurID.Unix()] = caltime.Override{Cancelled: true}
-				case o.hasStart:
-					rec.Overrides[o.recurID.Unix()] = caltime.Override{Start: o.start.utc(), End: o.end}
+				co := caltime.Override{Cancelled: o.cancelled, Transparent: o.transparent, ThisAndFuture: o.future}
+				if o.hasStart && !o.cancelled {
+					co.Start, co.End, co.Duration = o.start.utc(), o.end, o.dur
+				}
+				if o.hasStart || o.cancelled {
+					rec.Overrides[overrideKey(master, o)] = co
 				}
 			}
 		}
@@ -254,26 +261,38 @@ func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ica
 // too much work gives caltime.ErrExpansionLimit. It is safe for concurrent
 // use.
 func (e *Event) Instances(from, to time.Time, max int) ([]caltime.Instance, error) {
+	out, err := e.AppendInstances(nil, from, to, max)
+	if errors.Is(err, caltime.ErrTooManyInstances) {
+		out = out[:len(out):len(out)]
+	}
+	return out, err
+}
+
+// AppendInstances is Instances appending to dst, so that a walk over a long
+// window in chunks reuses one buffer (see caltime.Recurrence.AppendBetween).
+// It is safe for concurrent use.
+func (e *Event) AppendInstances(dst []caltime.Instance, from, to time.Time, max int) ([]caltime.Instance, error) {
 	if max <= 0 {
 		max = caltime.DefaultMaxInstances
 	}
 	if e.rec != nil {
-		return e.rec.Between(from, to, max)
+		return e.rec.AppendBetween(dst, from, to, max)
 	}
-	var out []caltime.Instance
+	base := len(dst)
 	for _, o := range e.Overrides {
 		if o.Cancelled || o.Start.IsZero() {
 			continue
 		}
 		if o.Start.Before(to) && (o.End.After(from) || o.End.Equal(o.Start) && !o.Start.Before(from)) {
-			out = append(out, caltime.Instance{RecurrenceID: o.RecurrenceID, Start: o.Start, End: o.End})
+			dst = append(dst, caltime.Instance{RecurrenceID: o.RecurrenceID, Start: o.Start, End: o.End, Free: o.Transparent})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	if len(out) > max {
-		return out[:max], caltime.ErrTooManyInstances
+	own := dst[base:]
+	slices.SortStableFunc(own, func(a, b caltime.Instance) int { return a.Start.Compare(b.Start) })
+	if len(own) > max {
+		return dst[:base+max], caltime.ErrTooManyInstances
 	}
-	return out, nil
+	return dst, nil
 }
 
 // Bounds returns, for indexing, the start of the first instance and an upper
@@ -301,3 +320,50 @@ func (e *Event) Bounds() (first, last time.Time, unbounded bool) {
 
 // Encode writes the event's normalized calendar (see the package Encode).
 func (e *Event) Encode(w io.Writer) error { return Encode(w, e.Calendar) }
+
+// overrideKey returns the instant, in Unix seconds, of the instance an
+// override replaces (see instanceOf).
+func overrideKey(master, o *compInfo) int64 {
+	return instanceOf(master.start, o.recurTV).Unix()
+}
+
+// instanceOf returns the start of the instance that a RECURRENCE-ID or
+// EXDATE value v names in a series starting at start. Values match by
+// instant; where the producer mixed DATE and DATE-TIME (Exchange 2010
+// writes a DATE-TIME RECURRENCE-ID for an all-day series), they match
+// leniently: a DATE-TIME names the all-day instance of its own wall-clock
+// date, and a DATE names the instance of a timed series that starts on
+// that date at DTSTART's time of day in DTSTART's zone.
+func instanceOf(start, v timeVal) time.Time {
+	switch {
+	case start.date && !v.date:
+		y, m, d := v.local.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, start.local.Location())
+	case !start.date && v.date:
+		y, m, d := v.local.Date()
+		h, mi, s := start.local.Clock()
+		return time.Date(y, m, d, h, mi, s, 0, start.local.Location())
+	}
+	return v.local
+}
+
+// NeverBusy reports whether no instance of the event makes anyone busy: a
+// VTODO, or a VEVENT whose master and overrides are all transparent or
+// cancelled. It is safe for concurrent use.
+func (e *Event) NeverBusy() bool {
+	if e.Kind != ical.CompEvent {
+		return true
+	}
+	if e.rec != nil && !e.Transparent {
+		return false
+	}
+	if e.rec == nil && len(e.Overrides) == 0 && !e.Transparent {
+		return false
+	}
+	for _, o := range e.Overrides {
+		if !o.Cancelled && !o.Transparent {
+			return false
+		}
+	}
+	return true
+}

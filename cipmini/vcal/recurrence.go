@@ -48,7 +48,7 @@ func (n *normalizer) normRecurrence(c *ical.Component, ci *compInfo, set func(ic
 	for _, name := range []string{ical.PropRecurrenceDates, ical.PropExceptionDates} {
 		for i := range c.Props[name] {
 			p := &c.Props[name][i]
-			tzid := strings.TrimSpace(p.Params.Get("TZID"))
+			tzid := tzidName(p.Params.Get("TZID"))
 			date := strings.EqualFold(strings.TrimSpace(p.Params.Get("VALUE")), "DATE")
 			var tvs []timeVal
 			var vals []string
@@ -72,7 +72,7 @@ func (n *normalizer) normRecurrence(c *ical.Component, ci *compInfo, set func(ic
 				if name == ical.PropRecurrenceDates {
 					ci.rdates = append(ci.rdates, caltime.Period{Start: tv.local})
 				} else {
-					ci.exdates = append(ci.exdates, tv.utc())
+					ci.exdates = append(ci.exdates, instanceOf(ci.start, tv).UTC())
 				}
 				tvs = append(tvs, tv)
 				vals = append(vals, tv.format())

@@ -257,7 +257,7 @@ func isDateOnly(v string) bool {
 // timeProp resolves a single-valued date or date-time property and returns
 // its normalized form.
 func (n *normalizer) timeProp(p *ical.Prop) (timeVal, ical.Prop, error) {
-	tzid := strings.TrimSpace(p.Params.Get("TZID"))
+	tzid := tzidName(p.Params.Get("TZID"))
 	date := strings.EqualFold(strings.TrimSpace(p.Params.Get("VALUE")), "DATE")
 	tv, err := n.resolveTime(p.Value, tzid, date)
 	if err != nil {

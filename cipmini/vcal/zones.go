@@ -27,7 +27,7 @@ func (n *normalizer) loadZones(cal *ical.Component) {
 		if len(tzProps) == 0 {
 			continue
 		}
-		tzid := strings.TrimSpace(tzProps[0].Value)
+		tzid := tzidName(tzProps[0].Value)
 		if tzid == "" || n.zoneSrc[tzid] != nil {
 			continue
 		}
@@ -167,4 +167,12 @@ func (n *normalizer) useZone(tzid string) {
 		}
 	}
 	n.used = append(n.used, tzid)
+}
+
+// tzidName is the name a TZID stands for, on the VTIMEZONE and on the
+// parameter side alike: TZID is TEXT, so "\," is a comma (Outlook writes
+// `TZID:Kuala Lumpur\, Singapore` and `TZID="Kuala Lumpur, Singapore"`),
+// and blanks around the name do not count.
+func tzidName(s string) string {
+	return strings.TrimSpace(unescapeText(strings.TrimSpace(s)))
 }

@@ -66,7 +66,12 @@ func (s *Server) writeCalendar(w http.ResponseWriter, r *http.Request, cal *ical
 		http.Error(w, "web: encoding failed", http.StatusInternalServerError)
 		return
 	}
-	sum := sha256.Sum256(buf.Bytes())
+	s.writeCalendarBytes(w, r, buf.Bytes(), modified, filename)
+}
+
+// writeCalendarBytes is writeCalendar for a calendar already encoded.
+func (s *Server) writeCalendarBytes(w http.ResponseWriter, r *http.Request, body []byte, modified time.Time, filename string) {
+	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
@@ -78,7 +83,7 @@ func (s *Server) writeCalendar(w http.ResponseWriter, r *http.Request, cal *ical
 	}
 	h.Set("Content-Type", "text/calendar; charset=utf-8")
 	h.Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", filename))
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
 // notModified applies If-None-Match, then (only without it) If-Modified-Since

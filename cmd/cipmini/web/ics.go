@@ -1,25 +1,31 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/emersion/go-ical"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
 )
 
-// The ICS feed's window, around today (UTC).
+// The ICS feed's window, around today (UTC), and the most busy periods it
+// lists: the first by start. A series booked every few minutes fills it
+// before the window's end; the feed then stops there rather than fail.
 const (
 	FeedPastDays   = 30
 	FeedFutureDays = 365
+	FeedMaxEvents  = 5000
 )
 
 // calendar serves GET /calendar/<user>.ics: the user's bookings from 30 days
 // ago to a year ahead, one VEVENT per busy period (instances of recurring
 // events each on their own, with a UID made of the event's UID and the
-// start). Titles, organizers and UIDs appear only for users with
-// show_titles; the others' bookings have opaque UIDs (bookingref.go).
+// start), at most FeedMaxEvents of them. Titles, organizers and UIDs appear
+// only for users with show_titles; the others' bookings have opaque UIDs
+// (bookingref.go). The text is written as the bookings are read, so that a
+// feed costs its own size and no more.
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 	if !ok {
@@ -32,45 +38,68 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	}
 	today := s.opts.Now().UTC().Truncate(24 * time.Hour)
 	from, to := today.AddDate(0, 0, -FeedPastDays), today.AddDate(0, 0, FeedFutureDays)
-	bs, err := s.sched.Bookings(u.ID, from, to)
+	bs, more, err := s.sched.BookingsUpTo(u.ID, from, to, FeedMaxEvents)
 	if err != nil {
-		http.Error(w, "web: too many occurrences in the window", http.StatusRequestEntityTooLarge)
+		s.log.Error("web: reading bookings", "user", u.ID, "err", err)
+		http.Error(w, "web: cannot read the calendar", http.StatusInternalServerError)
 		return
 	}
+	if more {
+		s.log.Debug("web: feed cut at its limit", "user", u.ID, "events", len(bs))
+	}
 	modified := time.Unix(s.changed.Load(), 0).UTC()
-	show := s.opts.ShowTitles[u.ID]
-	cal := newCalendar("PUBLISH")
-	cal.Props.SetText("X-WR-CALNAME", u.ID)
+	body := appendFeed(make([]byte, 0, 256+len(bs)*256), u.ID, modified, s.opts.ShowTitles[u.ID], bs)
+	s.writeCalendarBytes(w, r, body, modified, u.ID+".ics")
+}
+
+// appendFeed appends the VCALENDAR of a user's feed to dst: one VEVENT per
+// booking, the same text go-ical's encoder wrote for it before (so that
+// ETags stay the same), without building a tree per booking.
+func appendFeed(dst []byte, user string, modified time.Time, show bool, bs []store.Booking) []byte {
+	line := vcal.AppendContentLine
+	stamp := modified.Format(icalUTC)
+	dst = line(dst, "BEGIN", "VCALENDAR")
+	if len(bs) == 0 { // as encodeCalendar writes an empty calendar
+		dst = line(dst, "VERSION", "2.0")
+		dst = line(dst, "PRODID", vcal.EscapeText(store.ProdID))
+		dst = line(dst, "METHOD", "PUBLISH")
+		dst = line(dst, "X-WR-CALNAME", vcal.EscapeText(user))
+		return line(dst, "END", "VCALENDAR")
+	}
+	dst = line(dst, "METHOD", "PUBLISH")
+	dst = line(dst, "PRODID", vcal.EscapeText(store.ProdID))
+	dst = line(dst, "VERSION", "2.0")
+	dst = line(dst, "X-WR-CALNAME;VALUE=TEXT", vcal.EscapeText(user))
+	var uid []byte
 	for _, b := range bs {
-		ev := ical.NewEvent()
-		uid := s.shownUID(u.ID, b.UID)
-		if b.Recurring {
-			uid = fmt.Sprintf("%s/%s", uid, b.Start.UTC().Format("20060102T150405Z"))
-		}
-		ev.Props.SetText(ical.PropUID, uid)
-		ev.Props.SetDateTime(ical.PropDateTimeStamp, modified)
-		ev.Props.SetDateTime(ical.PropDateTimeStart, b.Start.UTC())
-		ev.Props.SetDateTime(ical.PropDateTimeEnd, b.End.UTC())
-		ev.Props.Set(&ical.Prop{Name: ical.PropSequence, Params: ical.Params{}, Value: fmt.Sprint(b.Sequence)})
-		summary := "Busy"
 		if show {
-			if b.Summary != "" {
-				summary = b.Summary
-			}
-			if b.Organizer != "" {
-				org := ical.NewProp(ical.PropOrganizer)
-				org.Value = "mailto:" + b.Organizer
-				ev.Props.Set(org)
-			}
+			uid = append(uid[:0], b.UID...)
+		} else {
+			uid = append(uid[:0], bookingRef(b.UID)...)
 		}
-		ev.Props.SetText(ical.PropSummary, summary)
-		status := "CONFIRMED"
+		if b.Recurring {
+			uid = b.Start.UTC().AppendFormat(append(uid, '/'), icalUTC)
+		}
+		summary, status := "Busy", "CONFIRMED"
+		if show && b.Summary != "" {
+			summary = b.Summary
+		}
 		if b.Tentative {
 			status = "TENTATIVE"
 		}
-		ev.Props.SetText(ical.PropStatus, status)
-		ev.Props.SetText(ical.PropTransparency, "OPAQUE")
-		cal.Children = append(cal.Children, ev.Component)
+		dst = line(dst, "BEGIN", "VEVENT")
+		dst = line(dst, "DTEND", b.End.UTC().Format(icalUTC))
+		dst = line(dst, "DTSTAMP", stamp)
+		dst = line(dst, "DTSTART", b.Start.UTC().Format(icalUTC))
+		if show && b.Organizer != "" {
+			dst = line(dst, "ORGANIZER", "mailto:"+b.Organizer)
+		}
+		dst = line(dst, "SEQUENCE", strconv.Itoa(b.Sequence))
+		dst = line(dst, "STATUS", status)
+		dst = line(dst, "SUMMARY", vcal.EscapeText(summary))
+		dst = line(dst, "TRANSP", "OPAQUE")
+		dst = line(dst, "UID", vcal.EscapeText(string(uid)))
+		dst = line(dst, "END", "VEVENT")
 	}
-	s.writeCalendar(w, r, cal, modified, u.ID+".ics")
+	return line(dst, "END", "VCALENDAR")
 }

@@ -108,13 +108,22 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// PanelMaxBookings is how many of a day's bookings the panel shows at most.
+const PanelMaxBookings = 200
+
 // view builds the panel state of a room for today (the server's zone).
 func (s *Server) view(room string) (*panelView, error) {
 	now := s.opts.Now().Truncate(time.Second)
 	y, m, d := now.Date()
 	dayStart := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
 	dayEnd := dayStart.AddDate(0, 0, 1)
-	bs, err := s.sched.Bookings(room, dayStart, dayEnd)
+	bs, more, err := s.sched.BookingsUpTo(room, dayStart, dayEnd, PanelMaxBookings)
+	if err == nil && more {
+		// A day of more bookings than a panel shows (a series every few
+		// minutes) is shown from now on, so that the booking going on
+		// and the next ones are never left out.
+		bs, _, err = s.sched.BookingsUpTo(room, now, dayEnd, PanelMaxBookings)
+	}
 	if err != nil {
 		return nil, err
 	}
