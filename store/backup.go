@@ -18,7 +18,7 @@ func (db *DB) Backup(w io.Writer) error {
 		db.swapMu.RUnlock()
 		return ErrClosed
 	}
-	items, err := snapshotItems(db.bdb)
+	items, err := snapshotItems(db.bdb, true)
 	db.swapMu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("store: backup: %w", err)

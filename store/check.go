@@ -235,8 +235,8 @@ func scanFile(p peeker, path string, modTime, now time.Time) (Report, int, error
 			if rec.kind != kindSet || rec.expiring {
 				return rep, 0, &CorruptError{Path: path, Offset: off, Reason: "a commit marker record that is not a plain set"}
 			}
-			n, err := strconv.Atoi(rec.commitValue)
-			if err != nil || !canonicalUint([]byte(rec.commitValue)) || n < 1 || n > maxCommitCount {
+			n, ok := markerCount(rec.commitValue)
+			if !ok {
 				return rep, 0, &CorruptError{Path: path, Offset: off, Reason: fmt.Sprintf(
 					"commit marker holds %q, not a record count", rec.commitValue)}
 			}
@@ -273,6 +273,17 @@ func scanFile(p peeker, path string, modTime, now time.Time) (Report, int, error
 		rep.Keys--
 	}
 	return rep, rawKeys, nil
+}
+
+// markerCount reads the record count of a commit marker, written with a
+// checksum or, before checksums, as a bare number.
+func markerCount(v string) (int, bool) {
+	if canonicalUint([]byte(v)) {
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n >= 1 && n <= maxCommitCount
+	}
+	n, _, ok := parseMarker(v)
+	return n, ok
 }
 
 // findCompleteRecord looks for a complete, well-formed record that starts
