@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // QuarantineDir is the directory, inside the database directory, that holds
@@ -110,11 +111,14 @@ func ReadQuarantine(dir string) ([]QuarantinedRecord, error) {
 	return out, nil
 }
 
-// lenientSpans finds the busy spans ("span":[start,end]) of event records
-// in bytes that may be damaged JSON. Only well-formed pairs of numbers
-// with start < end are taken.
+// lenientSpans finds the busy spans of event records in bytes that may be
+// damaged JSON, from two independent places, so that one changed byte
+// leaves at least one intact: the record's "span":[start,end], and the
+// UTC DTSTART and DTEND of its iCalendar text. Only well-formed values
+// with start < end are taken; a changed digit may add a wrong span, which
+// errs on the side of busy.
 func lenientSpans(b []byte) [][2]int64 {
-	var out [][2]int64
+	out := icalSpans(b)
 	const tag = `"span":[`
 	for i := 0; ; {
 		j := bytes.Index(b[i:], []byte(tag))
@@ -163,4 +167,34 @@ func lenientHolders(b []byte) []string {
 		}
 	}
 	return out
+}
+
+// icalSpans reads the UTC DTSTART and DTEND of each VEVENT in b.
+func icalSpans(b []byte) [][2]int64 {
+	var out [][2]int64
+	chunks := bytes.Split(b, []byte("BEGIN:VEVENT"))
+	for _, c := range chunks[1:] {
+		if end := bytes.Index(c, []byte("END:VEVENT")); end >= 0 {
+			c = c[:end]
+		}
+		start, ok1 := utcProp(c, "DTSTART:")
+		end, ok2 := utcProp(c, "DTEND:")
+		if ok1 && ok2 && start < end {
+			out = append(out, [2]int64{start, end})
+		}
+	}
+	return out
+}
+
+// utcProp reads the first UTC date-time value of the property that name
+// (with its colon) starts, in Unix seconds.
+func utcProp(b []byte, name string) (int64, bool) {
+	const layout = "20060102T150405Z"
+	i := bytes.Index(b, []byte(name))
+	if i < 0 || i+len(name)+len(layout) > len(b) {
+		return 0, false
+	}
+	i += len(name)
+	t, err := time.Parse(layout, string(b[i:i+len(layout)]))
+	return t.Unix(), err == nil
 }

@@ -79,6 +79,7 @@ func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) 
 			return nil, fmt.Errorf("%w (restore a backup)", err)
 		}
 	}
+	s.keepQuarantinedBusy()
 	log.Info("store: events loaded", "events", len(recs))
 	return s, nil
 }

@@ -3,7 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
-	
+
 	"github.com/tidwall/buntdb"
 )
 

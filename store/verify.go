@@ -99,12 +99,14 @@ func scanChecked(b []byte) *scanResult {
 		if next < 0 {
 			// Nothing intact follows: a torn or overwritten tail.
 			s.cutTail(off, reason)
+			s.res.superseded()
 			return s.res
 		}
 		e := scanEntry{off: off, bad: &Damage{Offset: off, End: next, Reason: reason, raw: b[off:next]}}
 		if key, value, ok := recoverRegion(e.bad.raw); ok {
 			e.bad.Key, e.bad.Recovered = key, true
 			e.rec.kind, e.value = kindSet, value
+			e.recoveredMarker()
 		} else {
 			e.bad.Key = key
 		}
@@ -113,10 +115,26 @@ func scanChecked(b []byte) *scanResult {
 	}
 	if len(s.group) > 0 {
 		s.cutTail(int64(len(b)), "the file ends inside a commit")
-		return s.res
+	} else {
+		s.res.valid = int64(len(b))
 	}
-	s.res.valid = int64(len(b))
+	s.res.superseded()
 	return s.res
+}
+
+// superseded clears what a damaged record lost when a later intact record
+// set its key again: nothing of it is lost.
+func (r *scanResult) superseded() {
+	for i := range r.damage {
+		d := &r.damage[i]
+		if d.Recovered || d.Key == "" {
+			continue
+		}
+		if _, ok := r.state[d.Key]; ok {
+			d.Lost, d.Spans, d.holders = "", nil, nil
+			d.Reason += "; a later record of the key is intact"
+		}
+	}
 }
 
 // entry classifies a well-formed record.
@@ -147,9 +165,20 @@ func (s *scanner) entry(off int64, rec aofRecord) scanEntry {
 		e = bad("the record fails its checksum")
 		if key, ok := recoverKey(rec.key, e.value); ok {
 			e.bad.Key, e.bad.Recovered = key, true
+			e.recoveredMarker()
 		}
 	}
 	return e
+}
+
+// recoveredMarker makes a recovered record of the commit key a marker.
+func (e *scanEntry) recoveredMarker() {
+	if e.bad.Key != commitKey {
+		return
+	}
+	if n, dels, ok := parseMarker(e.value); ok {
+		e.marker, e.count, e.dels = true, n, dels
+	}
 }
 
 // add puts an entry into the open commit, or applies it at once when the
@@ -167,7 +196,7 @@ func (s *scanner) add(e scanEntry) {
 	}
 	s.group = append(s.group, e)
 	switch {
-	case e.bad != nil && e.bad.Key == commitKey:
+	case e.bad != nil && e.bad.Key == commitKey && !e.marker:
 		s.lose()
 		return
 	case e.marker && (s.want != 0 || e.count < len(s.group)):
@@ -216,6 +245,20 @@ func (s *scanner) commit() {
 // for the damaged record it equals delDigest(read) ^ delDigest(original),
 // so the original is the live key whose digest matches.
 func (s *scanner) badDelete(diff uint32) {
+	// A del record whose framing was damaged is missing altogether: the
+	// difference is its key's digest.
+	for i, e := range s.group {
+		if e.bad == nil || e.bad.Recovered {
+			continue
+		}
+		for k := range s.res.state {
+			if delDigest(k) == diff {
+				e.bad.Key, e.bad.Recovered = k, true
+				s.group[i].rec.kind = kindDel
+				return
+			}
+		}
+	}
 	first := -1
 	for i, e := range s.group {
 		if e.bad != nil || e.rec.kind != kindDel {
@@ -226,7 +269,7 @@ func (s *scanner) badDelete(diff uint32) {
 			if delDigest(k) == target {
 				s.group[i].bad = &Damage{Offset: e.off, End: e.rec.end, Key: k, Recovered: true,
 					Reason: "a deleted key fails its commit's digest; the key it named was found by the digest",
-					raw: s.b[e.off:e.rec.end]}
+					raw:    s.b[e.off:e.rec.end]}
 				return
 			}
 		}
@@ -261,7 +304,8 @@ func (s *scanner) applyOne(e scanEntry) {
 	d := e.bad
 	if d.Recovered {
 		s.res.records++
-		if e.rec.kind == kindDel {
+		if e.marker {
+		} else if e.rec.kind == kindDel {
 			delete(s.res.state, d.Key)
 		} else {
 			s.res.state[d.Key] = e.value
@@ -305,47 +349,121 @@ func (s *scanner) cutTail(off int64, reason string) {
 	s.group = s.group[:0]
 }
 
-// resync finds the first intact record that starts after a CRLF at or
-// after from: a set whose checksum holds, a commit marker whose checksum
-// holds, or a del. It returns -1 when there is none.
+// resync finds the first intact record that starts at or after from: a
+// set whose checksum holds, a commit marker whose checksum holds, or a del.
+// It returns -1 when there is none.
 func (s *scanner) resync(from int64) int64 {
 	b := s.b
 	for i := from; i < int64(len(b)); {
-		j := bytes.Index(b[i:], []byte("\r\n*"))
+		j := bytes.IndexByte(b[i:], '*')
 		if j < 0 {
 			return -1
 		}
-		at := i + int64(j) + 2
+		at := i + int64(j)
 		if res, err := s.rp.parse(at); err == nil && res.status == parsedOK {
 			e := s.entry(at, res.rec)
 			if e.bad == nil {
 				return at
 			}
 		}
-		i = at
+		i = at + 1
 	}
 	return -1
 }
 
 // recoverRegion reads a damaged region leniently, as a set record whose
 // framing bytes were changed, and proves its key and value by the
-// checksum. It returns the key as read when nothing is proven.
+// checksum. It returns the key as read when nothing is proven. A set record
+// starts with the fixed "*3\r\n$3\r\nset\r\n$", taken as it should be;
+// the rest is read twice: by its length fields, skipping the CRLFs
+// whatever they hold, and by its CRLFs, ignoring the length fields.
 func recoverRegion(raw []byte) (key, value string, ok bool) {
-	// The lines, split at CRLF, are the header, the command's length, the
-	// command, the key's length, the key, the value's length, and the rest
-	// is the value and the CRLF that ends it (which may be the damage).
-	parts := bytes.SplitN(raw, []byte("\r\n"), 7)
-	if len(parts) != 7 || len(parts[6]) < 2 {
+	const prefix = len("*3\r\n$3\r\nset\r\n$")
+	if len(raw) < prefix {
 		return "", "", false
 	}
-	key, value = string(parts[4]), string(parts[6][:len(parts[6])-2])
-	if _, ok := unseal(key, value); ok {
-		return key, value, true
+	var cands [][2]string
+	if k, v, ok := byLengths(raw[prefix:]); ok {
+		cands = append(cands, [2]string{k, v})
 	}
-	if k, ok := recoverKey(key, value); ok {
-		return k, value, true
+	if parts := bytes.SplitN(raw[prefix:], []byte("\r\n"), 4); len(parts) == 4 && len(parts[3]) >= 2 {
+		cands = append(cands, [2]string{string(parts[1]), string(parts[3][:len(parts[3])-2])})
 	}
-	return key, "", false
+	for _, c := range cands {
+		if _, ok := unseal(c[0], c[1]); ok {
+			return c[0], c[1], true
+		}
+		if k, ok := recoverKey(c[0], c[1]); ok {
+			return k, c[1], true
+		}
+	}
+	if k, v, ok := repairHeader(raw); ok {
+		return k, v, true
+	}
+	if len(cands) > 0 {
+		return cands[0][0], "", false
+	}
+	return "", "", false
+}
+
+// headerBytes are the bytes a record's framing is made of.
+const headerBytes = "0123456789\r\n$*set"
+
+// repairHeader tries each framing byte in each of the first bytes of raw
+// (up to 300): a region whose one changed byte made a CR or LF, or
+// removed one, parses as a whole set record again with the original. It
+// is proven by the checksum.
+func repairHeader(raw []byte) (key, value string, ok bool) {
+	buf := append([]byte(nil), raw...)
+	rp := &recordParser{p: bytesPeeker(buf), keepKeys: true}
+	for p := 0; p < len(buf) && p < 300; p++ {
+		orig := buf[p]
+		for i := 0; i < len(headerBytes); i++ {
+			c := headerBytes[i]
+			if c == orig {
+				continue
+			}
+			buf[p] = c
+			res, err := rp.parse(0)
+			if err == nil && res.status == parsedOK && res.rec.end == int64(len(buf)) && res.rec.kind == kindSet {
+				k := res.rec.key
+				v := string(buf[res.rec.valueOff : res.rec.valueOff+int64(res.rec.valueLen)])
+				if _, ok := unseal(k, v); ok {
+					return k, v, true
+				}
+			}
+		}
+		buf[p] = orig
+	}
+	return "", "", false
+}
+
+// byLengths reads "<n>\r\n<key>\r\n$<m>\r\n<value>" by its lengths.
+func byLengths(b []byte) (key, value string, ok bool) {
+	n, p, ok := digitsAt(b, 0)
+	if !ok || p+2+n > len(b) {
+		return "", "", false
+	}
+	p += 2
+	key = string(b[p : p+n])
+	p += n + 3 // CRLF and '$'
+	m, p, ok := digitsAt(b, p)
+	if !ok || p+2+m > len(b) {
+		return "", "", false
+	}
+	p += 2
+	return key, string(b[p : p+m]), true
+}
+
+// digitsAt reads a decimal number at b[p:] and returns it and the offset
+// after it.
+func digitsAt(b []byte, p int) (int, int, bool) {
+	v, i := 0, p
+	for i < len(b) && i-p < 9 && b[i] >= '0' && b[i] <= '9' {
+		v = v*10 + int(b[i]-'0')
+		i++
+	}
+	return v, i, i > p
 }
 
 // recoverKey looks for the key a set record had before one byte of it was
