@@ -140,7 +140,7 @@ func verifySums(f *os.File, path string, valid int64) error {
 	if !hasCheckedMarker(b) {
 		return nil
 	}
-	res := scanChecked(b)
+	res := scanChecked(b, 0)
 	all := append(res.damage, res.tail...)
 	if len(all) > 0 {
 		d := all[0]

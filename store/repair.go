@@ -97,7 +97,7 @@ func (db *DB) prepareFile() (int, bool, error) {
 			return 0, false, fmt.Errorf("store: %w", err)
 		}
 	}
-	res := scanChecked(b)
+	res := scanChecked(b, db.opts.MaxDamagedRecords)
 	for _, d := range res.tail {
 		db.log.Warn("store: damage in the last commit: cut off like an interrupted append",
 			"file", db.path, "offset", d.Offset, "key", d.Key, "reason", d.Reason)

@@ -52,6 +52,8 @@ type scanResult struct {
 	commits int
 	// dropped counts the complete records of the cut tail.
 	dropped int
+	// stopped says that the scan stopped at its limit of damage.
+	stopped bool
 }
 
 // scanEntry is one record or damaged region within a commit.
@@ -80,11 +82,19 @@ type scanner struct {
 }
 
 // scanChecked checks and replays a data file in the checksummed format.
-func scanChecked(b []byte) *scanResult {
+// It stops after limit damaged records (each costs a pass over the rest of
+// the file to find the next intact record), setting stopped: the state is
+// then incomplete.
+func scanChecked(b []byte, limit int) *scanResult {
 	s := &scanner{b: b, rp: &recordParser{p: bytesPeeker(b), keepKeys: true},
 		res: &scanResult{size: int64(len(b)), state: map[string]string{}}, synced: true}
 	off := int64(0)
 	for off < int64(len(b)) {
+		if len(s.res.damage) > limit {
+			s.res.stopped = true
+			s.res.valid = off
+			return s.res
+		}
 		res, err := s.rp.parse(off)
 		if err == nil && res.status == parsedOK {
 			s.add(s.entry(off, res.rec))
