@@ -173,6 +173,8 @@ type DB struct {
 
 	quarantine []QuarantinedRecord // read at Open; immutable
 
+	snapLast, snapCount, snapBytes, snapFailures atomic.Int64
+
 	syncMu      sync.Mutex // guards syncPending and syncTimer
 	syncPending bool
 	syncTimer   *time.Timer

@@ -58,6 +58,15 @@ type Config struct {
 	HTTPListen   string `toml:"http_listen"`
 	PanelPIN     string `toml:"panel_pin"`
 	CheckInGrace string `toml:"checkin_grace"`
+	// Durability (README, Data on the SD card; durability.go): the local
+	// time of the daily snapshot ("HH:MM", default "03:00"; "off": none),
+	// how many are kept (default 7), a second directory for them (e.g. a
+	// USB stick; "": none), and how many damaged records the start takes
+	// out of the data file before it refuses instead (default 10).
+	BackupAt          string `toml:"backup_at"`
+	BackupKeep        *int   `toml:"backup_keep"`
+	BackupDir         string `toml:"backup_dir"`
+	MaxDamagedRecords *int   `toml:"max_damaged_records"`
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
@@ -165,6 +174,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.checkInGrace(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkDurability(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {

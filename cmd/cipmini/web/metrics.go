@@ -149,6 +149,14 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("cipmini_store_written_bytes_total", "Bytes written to flash since start.", st.BytesWritten)
 	counter("cipmini_store_syncs_total", "fsyncs since start.", st.Syncs)
 	counter("cipmini_store_compactions_total", "Compactions since start.", st.Compactions)
+	gauge("cipmini_store_quarantined_records", "Damaged records in quarantine (the server serves the rest).", int64(len(s.db.Quarantined())))
+	snap := s.db.SnapshotStats()
+	counter("cipmini_backup_snapshots_total", "Daily snapshots written since start.", snap.Count)
+	counter("cipmini_backup_written_bytes_total", "Bytes of daily snapshots written since start.", snap.Bytes)
+	counter("cipmini_backup_failures_total", "Daily snapshots that failed since start.", snap.Failures)
+	if !snap.Last.IsZero() {
+		gauge("cipmini_backup_last_snapshot_time_seconds", "Time of the last daily snapshot, Unix seconds.", snap.Last.Unix())
+	}
 	gauge("cipmini_start_time_seconds", "Start time, Unix seconds.", s.started.Unix())
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
