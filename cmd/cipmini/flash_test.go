@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/ciptest"
+	"github.com/cipmini/cipmini/store"
 )
 
 // roomBooking is an invitation of the demo's room-1 by organizer, one hour
@@ -310,6 +312,18 @@ func BenchmarkFlashPerBooking(b *testing.B) {
 			b.ReportMetric(float64(counters[1])/float64(n), "fsyncs/booking")
 			b.ReportMetric(float64(dirtied)/float64(n), "dirtied-B/booking")
 			b.ReportMetric(float64(counters[2]), "compactions")
+			// The daily snapshot of the data these bookings left: what
+			// backup_at writes once a day into each backup directory.
+			db, err := store.Open(data, &store.Options{Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			snap, err := db.WriteSnapshot(time.Now(), 1, b.TempDir())
+			db.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(snap), "snapshot-B/day")
 			if onDevice {
 				device, _ := deviceWrittenKiB(b, data)
 				b.ReportMetric(float64(device-device0)*1024/float64(n), "device-B/booking")
