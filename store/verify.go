@@ -21,9 +21,10 @@ type Damage struct {
 	// by their checksum (only framing bytes or the key's bytes were
 	// changed, and the original was found): nothing was lost.
 	Recovered bool
-	// Lost names a key whose current value is unknown because of this
-	// damage; it is no longer served. "" when nothing was lost or the key
-	// is unknown.
+	// Lost names the key (as read) whose value this damage lost; an
+	// older value of it is no longer served either. "" when nothing was
+	// lost (recovered, or a later record of the key is intact) or the key
+	// is unreadable.
 	Lost string
 	// Spans are busy periods (Unix seconds) still readable in the damaged
 	// bytes or in the version of Lost that the damage replaced: they are
@@ -322,8 +323,8 @@ func (s *scanner) applyOne(e scanEntry) {
 		}
 	} else if d.Key != "" && d.Key != commitKey {
 		// The key's newest value is unknown: serve no older one.
+		d.Lost = d.Key
 		if old, ok := s.res.state[d.Key]; ok {
-			d.Lost = d.Key
 			d.Spans = append(d.Spans, lenientSpans([]byte(old))...)
 			d.holders = append(d.holders, lenientHolders([]byte(old))...)
 			delete(s.res.state, d.Key)
