@@ -242,3 +242,63 @@ func TestDailySnapshotsAndRestoreLatest(t *testing.T) {
 	}
 	bookRoom(t, d, 2)
 }
+
+// respSet is a set record in the data file's format.
+func respSet(key, value string) string {
+	return fmt.Sprintf("*3\r\n$3\r\nset\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(key), key, len(value), value)
+}
+
+// A data file in the format from before checksums (commit markers holding
+// bare counts, plain values) is converted at the first start: every
+// booking survives and the old file is kept; a second start changes
+// nothing.
+func TestOldFormatConvertedDaemon(t *testing.T) {
+	t.Parallel()
+	data := threeBookings(t)
+	db, err := store.Open(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old strings.Builder
+	const marker = "\x00store:commit"
+	old.WriteString(respSet(marker, "1"))
+	keys := 0
+	db.View(func(tx *store.Tx) error {
+		return tx.Ascend("", func(k, v string) bool {
+			old.WriteString(respSet(k, v) + respSet(marker, "2"))
+			keys++
+			return true
+		})
+	})
+	db.Close()
+	path := filepath.Join(data, store.DefaultFileName)
+	if err := os.WriteFile(path, []byte(old.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "", data)
+	if ps := roomBusyPeriods(t, d); len(ps) != 3 {
+		t.Fatalf("after the conversion: busy periods %q, want the three bookings", ps)
+	}
+	if !strings.Contains(d.log.String(), "store: converted the data file to checksummed records") {
+		t.Errorf("the conversion was not logged:\n%s", d.log)
+	}
+	d.stop(t)
+	if kept, err := os.ReadFile(path + store.PreChecksumSuffix); err != nil || string(kept) != old.String() {
+		t.Fatalf("the old file was not kept: %v", err)
+	}
+	converted, _ := os.ReadFile(path)
+	if out, err := runCmd(t, "", "check", "--data", data); err != nil || !strings.Contains(out, fmt.Sprintf("checksummed: %d intact records", keys+1)) {
+		t.Fatalf("check --data on the converted file: %v\n%s", err, out)
+	}
+	d = startDaemon(t, "", data)
+	if ps := roomBusyPeriods(t, d); len(ps) != 3 {
+		t.Fatalf("second start: busy periods %q", ps)
+	}
+	d.stop(t)
+	if strings.Contains(d.log.String(), "converted") {
+		t.Errorf("the second start converted again:\n%s", d.log)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, converted) {
+		t.Error("the second start changed the data file")
+	}
+}
