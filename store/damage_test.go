@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -256,4 +257,30 @@ func TestMaxDamagedRecords(t *testing.T) {
 	if len(q) != 11 || q[0].Key != "key-00" || q[0].Lost != "key-00" || len(q[0].Raw) == 0 {
 		t.Fatalf("quarantine %+v", q)
 	}
+}
+
+// A file crafted so that every '*' starts a record that parses up to a
+// large value makes the search for intact records costly: the start stops
+// with a *DamagedError instead of spending its time.
+func TestCostlyDamageRefused(t *testing.T) {
+	var b []byte
+	b = append(b, "*3\r\n$3\r\nset\r\n$13\r\n\x00store:commit\r\n$14\r\n"...)
+	b = append(b, markerValue(1, 0)...)
+	b = append(b, "\r\n#"...) // damage: no record starts here
+	val := []byte("*3\r\n$3\r\nset\r\n$1\r\nk\r\n$")
+	big := make([]byte, 0, 1<<20)
+	for len(big) < 1<<20 {
+		big = append(big, val...)
+		big = append(big, fmt.Sprintf("%d\r\n", (1<<20)-len(big)-16)...)
+	}
+	b = append(b, big...)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, DefaultFileName), b, 0o600)
+	start := time.Now()
+	_, err := Open(dir, &Options{Logger: quietLog})
+	var de *DamagedError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "damaged beyond what a start searches") {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Logf("%v after %v", err, time.Since(start))
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // Every value this package stores is wrapped in an envelope: the CRC-32C
-// (Castagnoli) of the record's key and plain value, as 4 bytes big-endian,
+// (Castagnoli) of the record's plain value and key (recordSum), as 4 bytes
+// big-endian,
 // followed by the plain value. The Tx adds the envelope on Set and checks
 // and strips it on every read, so callers see plain values; the file checker
 // and compaction check it too. The file keeps buntdb's layout, and buntdb
@@ -31,13 +32,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // checksum: the bytes in memory are not the ones that were written.
 var ErrDamaged = errors.New("store: damaged record")
 
-// recordSum is the checksum of a set record of key with the plain value.
+// recordSum is the checksum of a set record of key with the plain value:
+// the CRC-32C of the value, the key, and the key's length as 4 bytes big
+// endian. The key comes after the value so that the search for a key with
+// one changed byte (recoverKey) hashes the value once, not once per try.
 func recordSum(key, value string) uint32 {
+	return keySum(crc32.Update(0, castagnoli, []byte(value)), key)
+}
+
+// keySum continues the checksum of a value with key and its length.
+func keySum(valueSum uint32, key string) uint32 {
 	var l [4]byte
 	binary.BigEndian.PutUint32(l[:], uint32(len(key)))
-	c := crc32.Update(0, castagnoli, l[:])
-	c = crc32.Update(c, castagnoli, []byte(key))
-	return crc32.Update(c, castagnoli, []byte(value))
+	c := crc32.Update(valueSum, castagnoli, []byte(key))
+	return crc32.Update(c, castagnoli, l[:])
 }
 
 // delDigest is what a deleted key adds (by XOR) to its commit's digest.

@@ -41,6 +41,9 @@ func (e *DamagedError) Error() string {
 	if len(e.Damage) == 0 {
 		return fmt.Sprintf("store: %s: no readable commit marker: the file is not a checksummed data file or is damaged throughout", e.Path)
 	}
+	if len(e.Damage) <= e.Max {
+		return fmt.Sprintf("store: %s: damaged beyond what a start searches (the first damage at offset %d)", e.Path, e.Damage[0].Offset)
+	}
 	d := e.Damage[0]
 	return fmt.Sprintf("store: %s: %d damaged records, more than the %d allowed (the first at offset %d, key %q: %s)",
 		e.Path, len(e.Damage), e.Max, d.Offset, d.Key, d.Reason)
@@ -102,7 +105,7 @@ func (db *DB) prepareFile() (int, bool, error) {
 		db.log.Warn("store: damage in the last commit: cut off like an interrupted append",
 			"file", db.path, "offset", d.Offset, "key", d.Key, "reason", d.Reason)
 	}
-	if len(res.damage) > db.opts.MaxDamagedRecords {
+	if len(res.damage) > db.opts.MaxDamagedRecords || res.stopped {
 		return 0, false, &DamagedError{Path: db.path, Damage: res.damage, Max: db.opts.MaxDamagedRecords}
 	}
 	if res.valid == 0 && len(res.damage) == 0 {

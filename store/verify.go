@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"sort"
 	"time"
 )
@@ -53,7 +55,8 @@ type scanResult struct {
 	commits int
 	// dropped counts the complete records of the cut tail.
 	dropped int
-	// stopped says that the scan stopped at its limit of damage.
+	// stopped says that the scan stopped at its limit of damage, or when
+	// looking for intact records after damage cost more than its budget.
 	stopped bool
 }
 
@@ -76,6 +79,9 @@ type scanner struct {
 	group []scanEntry
 	start int64
 	want  int // the count of the open commit's marker; 0 until seen
+	// work counts the bytes examined while looking for intact records
+	// after damage; past budget the scan stops.
+	work, budget int64
 	// synced says that records are grouped into commits; after damage
 	// that hides a commit's extent they are applied one by one until a
 	// commit of one record shows a boundary again.
@@ -88,10 +94,11 @@ type scanner struct {
 // then incomplete.
 func scanChecked(b []byte, limit int) *scanResult {
 	s := &scanner{b: b, rp: &recordParser{p: bytesPeeker(b), keepKeys: true},
-		res: &scanResult{size: int64(len(b)), state: map[string]string{}}, synced: true}
+		res: &scanResult{size: int64(len(b)), state: map[string]string{}}, synced: true,
+		budget: 16*int64(len(b)) + 1<<20}
 	off := int64(0)
 	for off < int64(len(b)) {
-		if len(s.res.damage) > limit {
+		if len(s.res.damage) > limit || s.work > s.budget {
 			s.res.stopped = true
 			s.res.valid = off
 			return s.res
@@ -107,6 +114,13 @@ func scanChecked(b []byte, limit int) *scanResult {
 			reason = res.reason
 		}
 		next := s.resync(off + 1)
+		if s.work > s.budget {
+			s.res.stopped = true
+			s.res.valid = off
+			s.res.damage = append(s.res.damage, Damage{Offset: off, End: s.res.size,
+				Reason: "looking for intact records after this damage cost more than a start allows"})
+			return s.res
+		}
 		if next < 0 {
 			// Nothing intact follows: a torn or overwritten tail.
 			s.cutTail(off, reason)
@@ -371,7 +385,12 @@ func (s *scanner) resync(from int64) int64 {
 			return -1
 		}
 		at := i + int64(j)
+		if s.work > s.budget {
+			return -1
+		}
+		s.work += 16
 		if res, err := s.rp.parse(at); err == nil && res.status == parsedOK {
+			s.work += res.rec.end - at
 			e := s.entry(at, res.rec)
 			if e.bad == nil {
 				return at
@@ -478,12 +497,15 @@ func digitsAt(b []byte, p int) (int, int, bool) {
 }
 
 // recoverKey looks for the key a set record had before one byte of it was
-// changed: the one for which the value's checksum holds. Keys longer than
-// 256 bytes are not searched.
+// changed: the one for which the value's checksum holds. The value is
+// hashed once; each try hashes the key only. Keys longer than 256 bytes
+// are not searched.
 func recoverKey(key, stored string) (string, bool) {
 	if len(key) == 0 || len(key) > 256 || len(stored) < envelopeLen {
 		return "", false
 	}
+	want := binary.BigEndian.Uint32([]byte(stored[:envelopeLen]))
+	pre := crc32.Update(0, castagnoli, []byte(stored[envelopeLen:]))
 	k := []byte(key)
 	for i := range k {
 		orig := k[i]
@@ -492,7 +514,7 @@ func recoverKey(key, stored string) (string, bool) {
 				continue
 			}
 			k[i] = byte(c)
-			if _, ok := unseal(string(k), stored); ok {
+			if keySum(pre, string(k)) == want {
 				return string(k), true
 			}
 		}
