@@ -130,6 +130,8 @@ func TestChangedBytesDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewSource(15))
+	started, refused := 0, 0
+	defer func() { t.Logf("%d started and reported, %d refused", started, refused) }()
 	for n := 0; n < 4; n++ {
 		off := rng.Intn(len(good))
 		b := append([]byte(nil), good...)
@@ -141,6 +143,7 @@ func TestChangedBytesDaemon(t *testing.T) {
 			if !strings.Contains(err.Error(), "cipmini restore --data "+dir+" --latest") {
 				t.Fatalf("offset %d: refused without the restore command: %v", off, err)
 			}
+			refused++
 			continue
 		}
 		if code, body := daemonGet(t, d, "/healthz"); code != 200 || !strings.HasPrefix(body, "degraded: 1 ") && !strings.Contains(d.log.String(), "cut off like an interrupted append") {
@@ -149,6 +152,7 @@ func TestChangedBytesDaemon(t *testing.T) {
 		if ps := roomBusyPeriods(t, d); len(ps) < 2 {
 			t.Errorf("offset %d: busy periods %q", off, ps)
 		}
+		started++
 		d.stop(t)
 		if strings.Contains(d.log.String(), "panic") {
 			t.Fatalf("offset %d: %s", off, d.log)
