@@ -127,4 +127,3 @@ func recoverKey(key, stored string) (string, bool) {
 	}
 	return "", false
 }
-
