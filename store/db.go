@@ -173,7 +173,7 @@ type DB struct {
 
 	quarantine []QuarantinedRecord // read at Open; immutable
 
-	snapLast, snapCount, snapBytes, snapFailures atomic.Int64
+	snapLast, snapCount, snapBytes, snapFailures, snapCurrent atomic.Int64
 
 	syncMu      sync.Mutex // guards syncPending and syncTimer
 	syncPending bool

@@ -28,36 +28,65 @@ const (
 
 // SnapshotStats are counters of the snapshots a DB wrote since Open.
 type SnapshotStats struct {
-	// Last is the time of the last snapshot written (zero: none).
+	// Last is the time of the last snapshot written, or found current
+	// (zero: none): the data as of Last is in a snapshot.
 	Last time.Time
 	// Count, Bytes and Failures count snapshots written, their bytes, and
 	// the snapshots that failed.
 	Count, Bytes, Failures int64
+	// Current counts the snapshots not written because the directory's
+	// newest snapshot already held the same data.
+	Current int64
+}
+
+// SnapshotResult is what one WriteSnapshot did.
+type SnapshotResult struct {
+	// Bytes is the size of the snapshot, written or not.
+	Bytes int64
+	// Written lists the directories the snapshot was written to; Current
+	// those whose newest snapshot already held byte for byte the same
+	// data, left untouched.
+	Written, Current []string
 }
 
 // WriteSnapshot writes a consistent snapshot of the database into each of
 // dirs (created, mode 0700, when missing), named for at, with the same care
 // as a compaction: a temporary file, fsync, rename, fsync of the directory.
 // Then it removes the oldest snapshots of each directory beyond keep
-// (keep < 1 keeps all). It returns the bytes written per directory. It is
-// safe for concurrent use; writes continue while it runs. A failure in one
-// directory does not stop the others; the errors are joined.
-func (db *DB) WriteSnapshot(at time.Time, keep int, dirs ...string) (int64, error) {
+// (keep < 1 keeps all). A directory whose newest snapshot already holds
+// the same bytes (the data has not changed since; the comparison reads the
+// file, so it holds across restarts) is not written to at all: an idle
+// device writes nothing. It is safe for concurrent use; writes continue
+// while it runs. A failure in one directory does not stop the others; the
+// errors are joined.
+func (db *DB) WriteSnapshot(at time.Time, keep int, dirs ...string) (SnapshotResult, error) {
+	var res SnapshotResult
 	db.swapMu.RLock()
 	if db.closed {
 		db.swapMu.RUnlock()
-		return 0, ErrClosed
+		return res, ErrClosed
 	}
 	items, err := snapshotItems(db.bdb, true)
 	db.swapMu.RUnlock()
 	if err != nil {
 		db.snapFailures.Add(1)
-		return 0, fmt.Errorf("store: snapshot: %w", err)
+		return res, fmt.Errorf("store: snapshot: %w", err)
 	}
+	size, sum := snapshotSum(items)
+	res.Bytes = size
 	name := snapshotPrefix + at.UTC().Format(snapshotLayout) + snapshotExt
-	var n int64
 	var errs []error
 	for _, dir := range dirs {
+		if newestHolds(dir, size, sum) {
+			// Rotation still applies a smaller keep; with nothing to
+			// remove it touches nothing.
+			if err := rotateSnapshots(dir, keep); err != nil {
+				errs = append(errs, fmt.Errorf("store: snapshot rotation in %s: %w", dir, err))
+			}
+			res.Current = append(res.Current, dir)
+			db.snapCurrent.Add(1)
+			continue
+		}
 		w, err := writeSnapshotFile(dir, name, items)
 		if err == nil {
 			err = rotateSnapshots(dir, keep)
@@ -67,7 +96,7 @@ func (db *DB) WriteSnapshot(at time.Time, keep int, dirs ...string) (int64, erro
 			errs = append(errs, fmt.Errorf("store: snapshot into %s: %w", dir, err))
 			continue
 		}
-		n = w
+		res.Written = append(res.Written, dir)
 		db.snapCount.Add(1)
 		db.snapBytes.Add(w)
 		db.syncs.Add(2)
@@ -75,12 +104,12 @@ func (db *DB) WriteSnapshot(at time.Time, keep int, dirs ...string) (int64, erro
 	if len(errs) < len(dirs) {
 		db.snapLast.Store(at.Unix())
 	}
-	return n, errors.Join(errs...)
+	return res, errors.Join(errs...)
 }
 
 // SnapshotStats returns the snapshot counters. Safe for concurrent use.
 func (db *DB) SnapshotStats() SnapshotStats {
-	s := SnapshotStats{Count: db.snapCount.Load(), Bytes: db.snapBytes.Load(), Failures: db.snapFailures.Load()}
+	s := SnapshotStats{Count: db.snapCount.Load(), Bytes: db.snapBytes.Load(), Failures: db.snapFailures.Load(), Current: db.snapCurrent.Load()}
 	if t := db.snapLast.Load(); t != 0 {
 		s.Last = time.Unix(t, 0)
 	}

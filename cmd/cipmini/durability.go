@@ -116,7 +116,8 @@ func fmtReplace(s string) string {
 const backupTick = time.Second
 
 // startBackups takes a snapshot each day when the clock passes backup_at
-// (local time), into backupDirs, keeping backup_keep of them. A start after
+// (local time), into backupDirs, keeping backup_keep of them; a directory
+// whose newest snapshot holds the same data is left alone. A start after
 // the hour does not take one at once: the next is at the next set hour. It
 // returns a function that stops the loop and waits for it.
 func startBackups(cfg *Config, db *store.DB, now func() time.Time, log *slog.Logger) func() {
@@ -139,11 +140,15 @@ func startBackups(cfg *Config, db *store.DB, now func() time.Time, log *slog.Log
 			}
 			cur := now()
 			if due := lastDue(cur, at); due.After(prev) && !due.After(cur) {
-				n, err := db.WriteSnapshot(cur, keep, dirs...)
+				res, err := db.WriteSnapshot(cur, keep, dirs...)
 				if err != nil {
 					log.Error("cipmini: daily snapshot failed", "err", err)
-				} else {
-					log.Info("cipmini: daily snapshot written", "bytes", n, "dirs", dirs, "keep", keep)
+				}
+				if len(res.Written) > 0 {
+					log.Info("cipmini: daily snapshot written", "bytes", res.Bytes, "dirs", res.Written, "keep", keep)
+				}
+				if len(res.Current) > 0 {
+					log.Debug("cipmini: daily snapshot skipped, the data has not changed since the newest", "bytes", res.Bytes, "dirs", res.Current)
 				}
 			}
 			prev = cur

@@ -323,7 +323,7 @@ func BenchmarkFlashPerBooking(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(snap), "snapshot-B/day")
+			b.ReportMetric(float64(snap.Bytes), "snapshot-B/day")
 			if onDevice {
 				device, _ := deviceWrittenKiB(b, data)
 				b.ReportMetric(float64(device-device0)*1024/float64(n), "device-B/booking")

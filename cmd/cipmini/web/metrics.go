@@ -154,8 +154,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("cipmini_backup_snapshots_total", "Daily snapshots written since start.", snap.Count)
 	counter("cipmini_backup_written_bytes_total", "Bytes of daily snapshots written since start.", snap.Bytes)
 	counter("cipmini_backup_failures_total", "Daily snapshots that failed since start.", snap.Failures)
+	counter("cipmini_backup_current_total", "Daily snapshots not written since start: the newest already held the same data.", snap.Current)
 	if !snap.Last.IsZero() {
-		gauge("cipmini_backup_last_snapshot_time_seconds", "Time of the last daily snapshot, Unix seconds.", snap.Last.Unix())
+		gauge("cipmini_backup_last_snapshot_time_seconds", "Time of the last daily snapshot, written or found current, Unix seconds.", snap.Last.Unix())
 	}
 	gauge("cipmini_start_time_seconds", "Start time, Unix seconds.", s.started.Unix())
 
