@@ -207,8 +207,12 @@ func TestDailySnapshotsAndRestoreLatest(t *testing.T) {
 	if !strings.HasPrefix(first, "cipmini-"+next.Format("20060102T03")) {
 		t.Errorf("snapshot %s not at the set hour %v", first, next)
 	}
+	// A day without a change writes no snapshot: each day books room-1
+	// further ahead than the month roomBusyPeriods looks at.
+	bookRoom(t, d, 40)
 	setClock(1)
 	second := waitSnapshots(2, first)
+	bookRoom(t, d, 41)
 	setClock(2)
 	third := waitSnapshots(2, second)
 	if a, _ := store.Snapshots(filepath.Join(data, store.BackupDir)); filepath.Base(a[1]) != second {
