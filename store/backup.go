@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Backup writes a consistent snapshot of the database to w, in the data
@@ -18,7 +19,7 @@ func (db *DB) Backup(w io.Writer) error {
 		db.swapMu.RUnlock()
 		return ErrClosed
 	}
-	items, err := snapshotItems(db.bdb)
+	items, err := snapshotItems(db.bdb, true)
 	db.swapMu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("store: backup: %w", err)
@@ -68,6 +69,19 @@ func Restore(dir string, r io.Reader, opts *Options) error {
 	}
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("store: restore: %w", err)
+	}
+	// The quarantine described the replaced file: set it aside, so that
+	// its busy time and its report go with that file.
+	q := filepath.Join(dir, QuarantineDir)
+	if _, err := os.Stat(q); err == nil {
+		aside := fmt.Sprintf("%s.replaced-%d", q, time.Now().Unix())
+		if err := os.Rename(q, aside); err != nil {
+			return fmt.Errorf("store: restore: %w", err)
+		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("store: restore: %w", err)
+		}
+		o.Logger.Info("store: the quarantine of the replaced data file was set aside", "dir", aside)
 	}
 	o.Logger.Info("store: restored the database from a backup", "file", path,
 		"bytes", rep.Size, "keys", rep.Keys)

@@ -77,7 +77,8 @@ func (e *CorruptError) Error() string {
 //     interrupted append never leaves complete records behind a partial
 //     one, so such a length field is corrupt.
 //   - Anything else is a *CorruptError naming the offset of the bad
-//     record, and the file is left untouched. Zero bytes where a record
+//     record, and the file is left untouched. In a file with checksums a
+//     record that fails its checksum is such an error too. Zero bytes where a record
 //     should start are corruption (buntdb itself would skip them).
 //
 // Truncating takes the directory's lock file (LockFileName, created if
@@ -107,6 +108,9 @@ func checkFile(path string, repair bool, log *slog.Logger, lockHeld bool) (Repor
 		return Report{}, 0, fmt.Errorf("store: check: %s is not a regular file", path)
 	}
 	rep, rawKeys, err := scanFile(newFilePeeker(f, fi.Size()), path, fi.ModTime(), time.Now())
+	if err == nil {
+		err = verifySums(f, path, rep.Valid)
+	}
 	if err != nil || rep.DroppedBytes == 0 || !repair {
 		return rep, rawKeys, err
 	}
@@ -124,6 +128,25 @@ func checkFile(path string, repair bool, log *slog.Logger, lockHeld bool) (Repor
 		"file", path, "offset", rep.Valid, "dropped_bytes", rep.DroppedBytes,
 		"dropped_records", rep.DroppedRecords)
 	return rep, rawKeys, nil
+}
+
+// verifySums checks the checksums of the first valid bytes of a file in
+// the checksummed format: the first damaged record is a *CorruptError.
+func verifySums(f *os.File, path string, valid int64) error {
+	b := make([]byte, valid)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return fmt.Errorf("store: check: %w", err)
+	}
+	if !hasCheckedMarker(b) {
+		return nil
+	}
+	res := scanChecked(b, 0)
+	all := append(res.damage, res.tail...)
+	if len(all) > 0 {
+		d := all[0]
+		return &CorruptError{Path: path, Offset: d.Offset, Reason: fmt.Sprintf("key %q: %s", d.Key, d.Reason)}
+	}
+	return nil
 }
 
 // truncateFile cuts path from size to valid bytes and fsyncs it.
@@ -235,8 +258,8 @@ func scanFile(p peeker, path string, modTime, now time.Time) (Report, int, error
 			if rec.kind != kindSet || rec.expiring {
 				return rep, 0, &CorruptError{Path: path, Offset: off, Reason: "a commit marker record that is not a plain set"}
 			}
-			n, err := strconv.Atoi(rec.commitValue)
-			if err != nil || !canonicalUint([]byte(rec.commitValue)) || n < 1 || n > maxCommitCount {
+			n, ok := markerCount(rec.commitValue)
+			if !ok {
 				return rep, 0, &CorruptError{Path: path, Offset: off, Reason: fmt.Sprintf(
 					"commit marker holds %q, not a record count", rec.commitValue)}
 			}
@@ -273,6 +296,17 @@ func scanFile(p peeker, path string, modTime, now time.Time) (Report, int, error
 		rep.Keys--
 	}
 	return rep, rawKeys, nil
+}
+
+// markerCount reads the record count of a commit marker, written with a
+// checksum or, before checksums, as a bare number.
+func markerCount(v string) (int, bool) {
+	if canonicalUint([]byte(v)) {
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n >= 1 && n <= maxCommitCount
+	}
+	n, _, ok := parseMarker(v)
+	return n, ok
 }
 
 // findCompleteRecord looks for a complete, well-formed record that starts

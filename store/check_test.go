@@ -204,7 +204,7 @@ func TestCheckCorruptFiles(t *testing.T) {
 			"element 2 (key): length 99999999999999999999 at byte 13 exceeds the limit of 65536"},
 		{"huge value length in the middle",
 			joinRecords(r1, []byte("*3\r\n$3\r\nset\r\n$1\r\nk\r\n$99999999999\r\nv\r\n"), r3), ends[1],
-			fmt.Sprintf("element 3 (value): length 99999999999 at byte %d exceeds the limit of 16777216", ends[1]+20)},
+			fmt.Sprintf("element 3 (value): length 99999999999 at byte %d exceeds the limit of %d", ends[1]+20, MaxValueSize+envelopeLen)},
 		{"length running past the end with records after it",
 			joinRecords(r1, []byte("*3\r\n$3\r\nset\r\n$1\r\nk\r\n$9999\r\nshort\r\n"), r3), ends[1],
 			fmt.Sprintf("a length field claims bytes beyond the end of the file, but a complete record follows at byte %d", ends[1]+34)},

@@ -70,7 +70,7 @@ func (db *DB) compactLoop() {
 // compactLocked compacts; the caller holds writeMu.
 func (db *DB) compactLocked() error {
 	start := time.Now()
-	items, err := snapshotItems(db.bdb)
+	items, err := snapshotItems(db.bdb, true)
 	if err != nil {
 		return fmt.Errorf("store: compact: %w", err)
 	}
@@ -140,8 +140,11 @@ func (db *DB) prepare(nb *buntdb.DB, path string, want int) (*os.File, error) {
 
 // snapshotItems returns the live items of b, without the reserved keys, in key
 // order. Items that have expired are left out.
-func snapshotItems(b *buntdb.DB) ([]snapshotItem, error) {
+// When verify is set, every value's checksum is checked, and a damaged one
+// fails the snapshot: a compaction or backup never copies damage on.
+func snapshotItems(b *buntdb.DB, verify bool) ([]snapshotItem, error) {
 	var items []snapshotItem
+	var damaged error
 	err := b.View(func(tx *buntdb.Tx) error {
 		n, err := tx.Len()
 		if err != nil {
@@ -152,6 +155,10 @@ func snapshotItems(b *buntdb.DB) ([]snapshotItem, error) {
 		return tx.Ascend("", func(key, value string) bool {
 			if key == commitKey {
 				return true
+			}
+			if _, ok := unseal(key, value); verify && !ok {
+				damaged = fmt.Errorf("%w: the value of %q fails its checksum", ErrDamaged, key)
+				return false
 			}
 			it := snapshotItem{key: key, value: value}
 			ttl, err := tx.TTL(key)
@@ -165,6 +172,9 @@ func snapshotItems(b *buntdb.DB) ([]snapshotItem, error) {
 			return true
 		})
 	})
+	if err == nil && damaged != nil {
+		return nil, damaged
+	}
 	return items, wrapBunt(err)
 }
 

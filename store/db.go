@@ -100,6 +100,11 @@ type Options struct {
 	// DisableAutoCompact turns automatic compaction off; Compact still
 	// works. Default false.
 	DisableAutoCompact bool
+	// MaxDamagedRecords is how many damaged records Open takes out of the
+	// data file into QuarantineDir before it refuses to open it with a
+	// *DamagedError. Default DefaultMaxDamagedRecords (10); negative
+	// means none.
+	MaxDamagedRecords int
 }
 
 // resolveOptions applies the defaults and checks the values.
@@ -130,6 +135,12 @@ func resolveOptions(opts *Options) (Options, error) {
 	if o.CompactRatio == 0 {
 		o.CompactRatio = DefaultCompactRatio
 	}
+	switch {
+	case o.MaxDamagedRecords == 0:
+		o.MaxDamagedRecords = DefaultMaxDamagedRecords
+	case o.MaxDamagedRecords < 0:
+		o.MaxDamagedRecords = 0
+	}
 	if o.CompactRatio < 2 {
 		return o, fmt.Errorf("store: CompactRatio %d is below 2", o.CompactRatio)
 	}
@@ -159,6 +170,10 @@ type DB struct {
 	indexes  []indexDef // re-created after a compaction; under writeMu
 
 	failed atomic.Pointer[dbFailure]
+
+	quarantine []QuarantinedRecord // read at Open; immutable
+
+	snapLast, snapCount, snapBytes, snapFailures, snapCurrent atomic.Int64
 
 	syncMu      sync.Mutex // guards syncPending and syncTimer
 	syncPending bool
@@ -220,7 +235,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 
 // load checks and opens the data file; the caller holds the lock.
 func (db *DB) load() error {
-	for _, stale := range []string{db.path + compactSuffix, db.path + restoreSuffix} {
+	for _, stale := range []string{db.path + compactSuffix, db.path + restoreSuffix, db.path + convertSuffix} {
 		if err := os.Remove(stale); err == nil {
 			db.log.Info("store: removed a temporary file left by an interrupted compaction or restore", "file", stale)
 		} else if !errors.Is(err, os.ErrNotExist) {
@@ -228,7 +243,6 @@ func (db *DB) load() error {
 		}
 	}
 	fresh := false
-	var rep Report
 	var rawKeys int
 	if _, err := os.Lstat(db.path); errors.Is(err, os.ErrNotExist) {
 		f, err := os.OpenFile(db.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -245,11 +259,10 @@ func (db *DB) load() error {
 	} else if err != nil {
 		return fmt.Errorf("store: %w", err)
 	} else {
-		rep, rawKeys, err = checkFile(db.path, true, db.log, true)
+		rawKeys, fresh, err = db.prepareFile()
 		if err != nil {
 			return err
 		}
-		fresh = rep.Valid == 0
 	}
 	bdb, err := openBunt(db.path)
 	if err != nil {
@@ -268,7 +281,7 @@ func (db *DB) load() error {
 	case fresh:
 		// Start the file with a commit marker, so that it is marked.
 		err := bdb.Update(func(tx *buntdb.Tx) error {
-			_, _, err := tx.Set(commitKey, "1", nil)
+			_, _, err := tx.Set(commitKey, markerValue(1, 0), nil)
 			return err
 		})
 		if err != nil {
@@ -278,12 +291,12 @@ func (db *DB) load() error {
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("store: fsync %s: %w", db.path, err)
 		}
-	case !rep.Marked:
-		db.log.Info("store: rewriting the data file with commit markers", "file", db.path)
-		if err := db.compactLocked(); err != nil {
-			return err
-		}
 	}
+	q, err := ReadQuarantine(db.dir)
+	if err != nil {
+		return err
+	}
+	db.quarantine = q
 	fi, err := db.dataFile.Stat()
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -294,7 +307,7 @@ func (db *DB) load() error {
 
 // measureLive sets liveBytes to the size a compacted file would have.
 func (db *DB) measureLive() error {
-	live := setRecordSize(len(commitKey), 10)
+	live := setRecordSize(len(commitKey), len(markerValue(1, 0))+5)
 	err := db.bdb.View(func(tx *buntdb.Tx) error {
 		return tx.Ascend("", func(key, value string) bool {
 			if key != commitKey {
@@ -404,6 +417,11 @@ func (db *DB) timedSync() {
 		db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
 	}
 }
+
+// Quarantined returns the damaged records in the directory's QuarantineDir
+// as Open found them, the ones it took out of the data file included. The
+// slice must not be modified. Safe for concurrent use.
+func (db *DB) Quarantined() []QuarantinedRecord { return db.quarantine }
 
 // Stats are counters of a DB, for monitoring.
 type Stats struct {

@@ -246,7 +246,8 @@ func TestCommitMarkerCounts(t *testing.T) {
 }
 
 // TestOpenUpgradesPlainBuntdbFile opens a file written by plain buntdb:
-// it is rewritten with commit markers.
+// it is converted to checksummed records with commit markers, and the old
+// file is kept.
 func TestOpenUpgradesPlainBuntdbFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, DefaultFileName)
@@ -264,8 +265,11 @@ func TestOpenUpgradesPlainBuntdbFile(t *testing.T) {
 	db := mustOpen(t, dir, &Options{Logger: slog.New(rec)})
 	mustSet(t, db, "c", "3")
 	db.Close()
-	if _, ok := rec.find(slog.LevelInfo, "store: rewriting the data file with commit markers"); !ok {
+	if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); !ok {
 		t.Error("the upgrade was not logged")
+	}
+	if _, err := os.Stat(path + PreChecksumSuffix); err != nil {
+		t.Errorf("the old file was not kept: %v", err)
 	}
 	rep, _, err := checkFile(path, false, quietLog, true)
 	if err != nil || !rep.Marked || rep.Keys != 3 {

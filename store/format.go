@@ -98,7 +98,7 @@ type snapshotItem struct {
 func writeSnapshot(w io.Writer, items []snapshotItem) (int64, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var total int64
-	buf := appendSetRecord(nil, commitKey, strconv.Itoa(len(items)+1), time.Time{})
+	buf := appendSetRecord(nil, commitKey, markerValue(len(items)+1, 0), time.Time{})
 	for i := 0; ; i++ {
 		if len(buf) >= 32<<10 || i == len(items) {
 			n, err := bw.Write(buf)

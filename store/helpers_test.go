@@ -140,3 +140,9 @@ func mustSet(t testing.TB, db *DB, kv ...string) {
 		t.Fatal(err)
 	}
 }
+
+// busy returns the user's busy periods overlapping [from, to), in fresh
+// buffers: what the tests ask of the index.
+func (x *busyIndex) busy(user string, from, to time.Time, except string) ([]period, error) {
+	return x.appendBusy(&walkBufs{}, user, from, to, except, DefaultMaxInstances)
+}

@@ -110,7 +110,10 @@ type aofRecord struct {
 	expire   int64
 	// commitValue is the value of a set of commitKey, when short.
 	commitValue string
-	end         int64
+	// valueOff and valueLen locate the value of a set.
+	valueOff int64
+	valueLen int
+	end      int64
 }
 
 // parseStatus says how far a record parsed.
@@ -219,7 +222,7 @@ var recordElements = [5]struct {
 }{
 	{maxCommandSize, "element 1 (command)"},
 	{MaxKeySize, "element 2 (key)"},
-	{MaxValueSize, "element 3 (value)"},
+	{MaxValueSize + envelopeLen, "element 3 (value)"},
 	{maxExpireArgSize, "element 4 (expire argument)"},
 	{maxExpireValueSize, "element 5 (expire time)"},
 }
@@ -287,7 +290,7 @@ func (rp *recordParser) parse(off int64) (parseResult, error) {
 		readLen := 0
 		switch {
 		case i == 1 && (rp.keepKeys || l == len(commitKey)),
-			i == 2 && rec.key == commitKey && l <= 20,
+			i == 2 && rec.key == commitKey && l <= 40,
 			i == 0 || i >= 3:
 			readLen = l
 		}
@@ -319,6 +322,9 @@ func (rp *recordParser) parse(off int64) (parseResult, error) {
 		}
 		if crlf[0] != '\r' || crlf[1] != '\n' {
 			return corruptResult("%s: %d bytes at byte %d are not followed by CRLF", what, l, p), nil
+		}
+		if i == 2 {
+			rec.valueOff, rec.valueLen = p, l
 		}
 		if res := rp.element(&rec, i, n, body); res.status == parsedCorrupt {
 			return res, nil

@@ -95,6 +95,7 @@ func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) 
 		}
 		s.retire.note(r)
 	}
+	s.keepQuarantinedBusy()
 	log.Info("store: events loaded", "events", len(recs))
 	return s, nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/tidwall/buntdb"
 )
@@ -63,7 +62,13 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 		if len(tx.touched) == 0 {
 			return nil
 		}
-		_, _, err = btx.Set(commitKey, strconv.Itoa(len(tx.touched)+1), nil)
+		var dels uint32
+		for key := range tx.touched {
+			if _, err := btx.Get(key, true); err != nil {
+				dels ^= delDigest(key)
+			}
+		}
+		_, _, err = btx.Set(commitKey, markerValue(len(tx.touched)+1, dels), nil)
 		return err
 	})
 	if panicked != nil {
@@ -143,6 +148,7 @@ func (db *DB) CreateIndex(name, pattern string, less func(a, b string) bool) err
 	if db.closed {
 		return ErrClosed
 	}
+	less = wrapLess(less)
 	if err := db.bdb.CreateIndex(name, pattern, less); err != nil {
 		if err == buntdb.ErrIndexExists {
 			return fmt.Errorf("store: index %q already exists", name)
@@ -195,7 +201,14 @@ func (tx *Tx) Get(key string) (string, error) {
 		return "", ErrNotFound
 	}
 	v, err := tx.btx.Get(key)
-	return v, wrapBunt(err)
+	if err != nil {
+		return "", wrapBunt(err)
+	}
+	plain, ok := unseal(key, v)
+	if !ok {
+		return "", fmt.Errorf("%w: the value of %q fails its checksum", ErrDamaged, key)
+	}
+	return plain, nil
 }
 
 // Set stores value under key, replacing any value. The key must be
@@ -211,6 +224,7 @@ func (tx *Tx) Set(key, value string) error {
 	if len(value) > MaxValueSize {
 		return fmt.Errorf("%w: value of %d bytes (limit %d)", ErrTooLarge, len(value), MaxValueSize)
 	}
+	value = seal(key, value)
 	prev, replaced, err := tx.btx.Set(key, value, nil)
 	if err != nil {
 		return wrapBunt(err)
@@ -263,20 +277,34 @@ func (tx *Tx) Len() (int, error) {
 	return n, nil
 }
 
-// skipReserved wraps an iterator so that it skips the reserved keys.
-func skipReserved(fn func(key, value string) bool) func(key, value string) bool {
-	return func(key, value string) bool {
-		if key == commitKey {
-			return true
-		}
-		return fn(key, value)
-	}
+// iterator wraps an iteration callback: it skips the reserved keys and
+// checks and strips each value's envelope, stopping at a damaged one.
+type iterator struct {
+	fn      func(key, value string) bool
+	damaged string
 }
 
-// wrapScanErr turns a buntdb iteration error into a store error.
-func wrapScanErr(index string, err error) error {
+func (it *iterator) each(key, value string) bool {
+	if key == commitKey {
+		return true
+	}
+	plain, ok := unseal(key, value)
+	if !ok {
+		it.damaged = key
+		return false
+	}
+	return it.fn(key, plain)
+}
+
+// scan runs one iteration and turns its error into a store error.
+func scan(index string, fn func(key, value string) bool, run func(func(key, value string) bool) error) error {
+	it := &iterator{fn: fn}
+	err := run(it.each)
 	if err == buntdb.ErrNotFound {
 		return fmt.Errorf("store: index %q: %w", index, ErrNotFound)
+	}
+	if err == nil && it.damaged != "" {
+		return fmt.Errorf("%w: the value of %q fails its checksum", ErrDamaged, it.damaged)
 	}
 	return wrapBunt(err)
 }
@@ -288,7 +316,7 @@ func (tx *Tx) AscendKeys(pattern string, fn func(key, value string) bool) error 
 	if err := tx.check(false); err != nil {
 		return err
 	}
-	return wrapScanErr("", tx.btx.AscendKeys(pattern, skipReserved(fn)))
+	return scan("", fn, func(f func(k, v string) bool) error { return tx.btx.AscendKeys(pattern, f) })
 }
 
 // Ascend calls fn for every item in the order of index ("" for key order),
@@ -297,7 +325,7 @@ func (tx *Tx) Ascend(index string, fn func(key, value string) bool) error {
 	if err := tx.check(false); err != nil {
 		return err
 	}
-	return wrapScanErr(index, tx.btx.Ascend(index, skipReserved(fn)))
+	return scan(index, fn, func(f func(k, v string) bool) error { return tx.btx.Ascend(index, f) })
 }
 
 // AscendGreaterOrEqual calls fn for the items from pivot on in the order
@@ -307,7 +335,10 @@ func (tx *Tx) AscendGreaterOrEqual(index, pivot string, fn func(key, value strin
 	if err := tx.check(false); err != nil {
 		return err
 	}
-	return wrapScanErr(index, tx.btx.AscendGreaterOrEqual(index, pivot, skipReserved(fn)))
+	if index != "" {
+		pivot = pivotValue(pivot)
+	}
+	return scan(index, fn, func(f func(k, v string) bool) error { return tx.btx.AscendGreaterOrEqual(index, pivot, f) })
 }
 
 // AscendRange calls fn for the items in [greaterOrEqual, lessThan) in the
@@ -317,5 +348,10 @@ func (tx *Tx) AscendRange(index, greaterOrEqual, lessThan string, fn func(key, v
 	if err := tx.check(false); err != nil {
 		return err
 	}
-	return wrapScanErr(index, tx.btx.AscendRange(index, greaterOrEqual, lessThan, skipReserved(fn)))
+	if index != "" {
+		greaterOrEqual, lessThan = pivotValue(greaterOrEqual), pivotValue(lessThan)
+	}
+	return scan(index, fn, func(f func(k, v string) bool) error {
+		return tx.btx.AscendRange(index, greaterOrEqual, lessThan, f)
+	})
 }

@@ -111,31 +111,64 @@ func copyLive(path string, out io.Writer) error {
 	return err
 }
 
-// cmdRestore installs a backup; the server must be stopped.
+// cmdRestore installs a backup; the server must be stopped. With --latest
+// it installs the newest snapshot the server took itself (backups/ in the
+// data directory and backup_dir) that verifies completely.
 func cmdRestore(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	dir, rest, err := dataDir("restore", args, stderr)
+	fs := newFlags("restore", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	data := fs.String("data", "", "data `directory`, overriding the configuration")
+	latest := fs.Bool("latest", false, "install the newest good snapshot of backups/ in the data directory and of backup_dir")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *latest == (fs.NArg() == 1) || fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "usage: cipmini restore [--config FILE] [--data DIR] FILE|-|--latest")
+		return errUsage
+	}
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
+	if *data != "" {
+		cfg.DataDir = *data
+	}
+	dir := cfg.DataDir
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	in := stdin
-	if rest[0] != "-" {
-		f, err := os.Open(rest[0])
+	from := "standard input"
+	switch {
+	case *latest:
+		path, skipped, err := store.LatestGoodSnapshot(cfg.backupDirs()...)
+		for _, s := range skipped {
+			logger.Warn("cipmini: passing over a snapshot that does not verify", "err", s)
+		}
+		if err != nil {
+			return err
+		}
+		from = path
+	case fs.Arg(0) != "-":
+		from = fs.Arg(0)
+	}
+	if from != "standard input" {
+		f, err := os.Open(from)
 		if err != nil {
 			return fmt.Errorf("cipmini: %w", err)
 		}
 		defer f.Close()
 		in = f
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if err := store.Restore(dir, in, &store.Options{Logger: logger}); err != nil {
 		if errors.Is(err, store.ErrLocked) {
 			return fmt.Errorf("%w: stop the server before restoring", err)
 		}
 		return err
 	}
-	if err := restoreArchive(rest[0], dir); err != nil {
-		return err
+	if !*latest && fs.Arg(0) != "-" {
+		if err := restoreArchive(from, dir); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintln(stdout, "restored into", dir)
+	fmt.Fprintln(stdout, "restored", from, "into", dir)
 	return nil
 }

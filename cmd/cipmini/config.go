@@ -79,6 +79,15 @@ type Config struct {
 	MaintenanceAt        string `toml:"maintenance_at"`
 	QueueMaxPerPeer      *int   `toml:"queue_max_per_peer"`
 	QueueMaxBytesPerPeer string `toml:"queue_max_bytes_per_peer"`
+	// Durability (README, Data on the SD card; durability.go): the local
+	// time of the daily snapshot ("HH:MM", default "03:00"; "off": none),
+	// how many are kept (default 7), a second directory for them (e.g. a
+	// USB stick; "": none), and how many damaged records the start takes
+	// out of the data file before it refuses instead (default 10).
+	BackupAt          string `toml:"backup_at"`
+	BackupKeep        *int   `toml:"backup_keep"`
+	BackupDir         string `toml:"backup_dir"`
+	MaxDamagedRecords *int   `toml:"max_damaged_records"`
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
@@ -197,6 +206,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if err := c.checkRetention(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkDurability(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {

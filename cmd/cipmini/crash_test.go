@@ -101,8 +101,10 @@ func TestSecondServeRefused(t *testing.T) {
 }
 
 // The outcomes of damaged data files at start: a torn tail is cut back with
-// a log line; corruption, an impossible length and an all-zero file stop the
-// start with an error naming the file and the offset.
+// a log line; damaged framing in the middle is taken out into quarantine and
+// the rest served (a record whose checksum proves it is recovered whole); a
+// file with no readable commit marker stops the start with the command that
+// restores the newest good snapshot.
 func TestDamagedDataFile(t *testing.T) {
 	data := t.TempDir()
 	d := startDaemon(t, "", data)
@@ -139,20 +141,22 @@ func TestDamagedDataFile(t *testing.T) {
 		!strings.Contains(out, "cut an incomplete commit off the end of the data file") {
 		t.Fatalf("torn tail: %v\n%s", err, out)
 	}
-	path := "cipmini.db: corrupt record at offset "
+	quarantined := "store: damaged record taken out of the data file into quarantine"
 	// A length header of a record in the middle loses its '$'.
 	flipped := append([]byte(nil), good...)
 	mid := len(good)/3 + bytes.Index(good[len(good)/3:], []byte("\r\n$")) + 2
 	flipped[mid] = '#'
-	if out, err := run("flipped", flipped); err == nil || !strings.Contains(out, path) {
-		t.Fatalf("corrupt record: %v\n%s", err, out)
+	if out, err := run("flipped", flipped); err != nil || !strings.HasPrefix(out, "3 bookings") ||
+		!strings.Contains(out, quarantined) || !strings.Contains(out, "recovered=true") {
+		t.Fatalf("damaged framing: %v\n%s", err, out)
 	}
 	huge := append(append([]byte(nil), good...), "*3\r\n$3\r\nset\r\n$99999999999999\r\nkey\r\n"...)
 	huge = append(huge, good...)
-	if out, err := run("huge", huge); err == nil || !strings.Contains(out, path) {
+	if out, err := run("huge", huge); err != nil || !strings.HasPrefix(out, "3 bookings") || !strings.Contains(out, quarantined) {
 		t.Fatalf("impossible length: %v\n%s", err, out)
 	}
-	if out, err := run("zeros", make([]byte, 4096)); err == nil || !strings.Contains(out, path+"0") {
+	if out, err := run("zeros", make([]byte, 4096)); err == nil || !strings.Contains(out, "cipmini.db: corrupt record at offset 0") ||
+		!strings.Contains(out, "cipmini restore --data ") {
 		t.Fatalf("all-zero file: %v\n%s", err, out)
 	}
 }

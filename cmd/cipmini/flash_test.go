@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/ciptest"
+	"github.com/cipmini/cipmini/store"
 )
 
 // roomBooking is an invitation of the demo's room-1 by organizer, one hour
@@ -125,17 +127,29 @@ func stopCounters(t testing.TB, d *daemon) [3]int64 {
 // second, leaves the data directory as it was (names, sizes, modification
 // times), dirties no page of any file, and adds no fsync: the store's
 // counters at exit equal those of a server that saw the same traffic and
-// no idle minute.
+// no idle minute. Both run on a clock at noon, so that the minute never
+// crosses backup_at (03:00) whatever the hour the test runs at; an idle
+// daemon crossing it is TestIdleDaemonSnapshotsOnlyChanges.
 func TestIdleDaemonDoesNotWrite(t *testing.T) {
 	t.Parallel()
-	base := startDaemon(t, "", t.TempDir())
+	clock := filepath.Join(t.TempDir(), "clock")
+	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	if err := os.WriteFile(clock, []byte(noon.Format(time.RFC3339)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	atNoon := []string{clockEnv + "=" + clock, "TZ=UTC"}
+	base, err := launchDaemonEnv(atNoon, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { base.stop(t) })
 	readOnly(t, base, bookAsAlice(t, base))
 	want := stopCounters(t, base)
 
 	sock := filepath.Join(t.TempDir(), "notify")
 	notes := notifySocket(t, sock)
 	data := t.TempDir()
-	d, err := launchDaemonEnv([]string{"NOTIFY_SOCKET=" + sock, "WATCHDOG_USEC=2000000"}, "", data)
+	d, err := launchDaemonEnv(append(atNoon, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=2000000"), "", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,6 +324,18 @@ func BenchmarkFlashPerBooking(b *testing.B) {
 			b.ReportMetric(float64(counters[1])/float64(n), "fsyncs/booking")
 			b.ReportMetric(float64(dirtied)/float64(n), "dirtied-B/booking")
 			b.ReportMetric(float64(counters[2]), "compactions")
+			// The daily snapshot of the data these bookings left: what
+			// backup_at writes once a day into each backup directory.
+			db, err := store.Open(data, &store.Options{Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			snap, err := db.WriteSnapshot(time.Now(), 1, b.TempDir())
+			db.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(snap.Bytes), "snapshot-B/day")
 			if onDevice {
 				device, _ := deviceWrittenKiB(b, data)
 				b.ReportMetric(float64(device-device0)*1024/float64(n), "device-B/booking")

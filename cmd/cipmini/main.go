@@ -2,10 +2,10 @@
 // Interoperability Protocol (CIP).
 //
 //	cipmini serve [--config FILE] [--listen ADDR] [--data DIR] [--board NAME]
-//	cipmini check [--config FILE]
+//	cipmini check [--config FILE] [--data DIR]
 //	cipmini passwd                  (reads a password on stdin, prints its bcrypt hash)
 //	cipmini backup [--config FILE] [--data DIR] FILE|-
-//	cipmini restore [--config FILE] [--data DIR] FILE|-
+//	cipmini restore [--config FILE] [--data DIR] FILE|-|--latest
 //	cipmini send [--server ADDR] [--login ID --password PW] FILE|-
 //	cipmini freebusy [--server ADDR] [--from T --to T] [--ics] USER...
 //	cipmini rsvp [--server ADDR | --owner ID] --uid UID --attendee ID --status S
@@ -84,10 +84,11 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: cipmini COMMAND [flags]
 
   serve      run the CIP server (the embedded demo configuration without --config)
-  check      validate a configuration file
+  check      validate a configuration file; with --data DIR, verify a data directory offline
   passwd     read a password on standard input and print its bcrypt hash
   backup     write a consistent copy of the data to FILE (- for standard output)
-  restore    replace the data with a backup (the server must be stopped)
+  restore    replace the data with a backup, or with --latest the newest good daily snapshot
+             (the server must be stopped)
   send       deliver an event (iCalendar, vCalendar or the draft's lines) to a server
   freebusy   ask a server for users' busy periods
   rsvp       send an attendee's answer to the server that owns the event

@@ -97,9 +97,9 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	sync, _ := cfg.syncPolicy()
-	db, err := store.Open(cfg.DataDir, &store.Options{Sync: sync, Logger: logger})
+	db, err := store.Open(cfg.DataDir, &store.Options{Sync: sync, Logger: logger, MaxDamagedRecords: cfg.maxDamaged()})
 	if err != nil {
-		return err
+		return restoreHint(err, cfg.DataDir)
 	}
 	defer db.Close()
 	sched, err := store.NewScheduler(db, dir, logger)
@@ -113,6 +113,8 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer stopCourier()
 	stopMaintenance := startMaintenance(cfg, sched, logger)
 	defer stopMaintenance()
+	stopBackups := startBackups(cfg, db, now, logger)
+	defer stopBackups()
 	httpd := cfg.newWeb(sched, dir, db, logger)
 	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
@@ -172,6 +174,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	stopWeb()
 	stopMaintenance()
 	stopCourier()
+	stopBackups()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("cipmini: closing the store: %w", err)
 	}
@@ -182,6 +185,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("check", stderr)
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded demo configuration)")
+	data := fs.String("data", "", "verify the data `directory` offline (checksums, records, busy index) instead of the configuration")
 	boardName := boardFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -189,6 +193,9 @@ func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
+	}
+	if *data != "" {
+		return checkData(*data, cfg, stdout)
 	}
 	board, err := applyBoard(*boardName, cfg)
 	if err != nil {

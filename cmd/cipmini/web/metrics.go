@@ -155,6 +155,15 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("cipmini_store_syncs_total", "fsyncs since start.", st.Syncs)
 	counter("cipmini_store_compactions_total", "Compactions since start.", st.Compactions)
 	counter("cipmini_bcrypt_checks_total", "bcrypt comparisons of logins (CIP and HTTP Basic) since start, unknown names included.", s.dir.BcryptChecks())
+	gauge("cipmini_store_quarantined_records", "Damaged records in quarantine (the server serves the rest).", int64(len(s.db.Quarantined())))
+	snap := s.db.SnapshotStats()
+	counter("cipmini_backup_snapshots_total", "Daily snapshots written since start.", snap.Count)
+	counter("cipmini_backup_written_bytes_total", "Bytes of daily snapshots written since start.", snap.Bytes)
+	counter("cipmini_backup_failures_total", "Daily snapshots that failed since start.", snap.Failures)
+	counter("cipmini_backup_current_total", "Daily snapshots not written since start: the newest already held the same data.", snap.Current)
+	if !snap.Last.IsZero() {
+		gauge("cipmini_backup_last_snapshot_time_seconds", "Time of the last daily snapshot, written or found current, Unix seconds.", snap.Last.Unix())
+	}
 	gauge("cipmini_start_time_seconds", "Start time, Unix seconds.", s.started.Unix())
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -150,12 +151,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return srv.Shutdown(ctx)
 }
 
-// healthz answers 200 "ok" while the store can be read.
+// healthz answers 200 "ok" while the store can be read, and 200 "degraded"
+// with the count while damaged records are in quarantine: the server
+// serves the rest, but someone should look.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if _, err := s.db.Queue(); err != nil {
 		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if n := len(s.db.Quarantined()); n > 0 {
+		fmt.Fprintf(w, "degraded: %d damaged records in quarantine\n", n)
 		return
 	}
 	w.Write([]byte("ok\n"))
