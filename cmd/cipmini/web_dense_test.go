@@ -60,7 +60,8 @@ func TestHTTPDenseSeriesFeedAndPanel(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &v); resp.StatusCode != 200 || err != nil {
 		t.Fatalf("panel state: %s %v %.200s", resp.Status, err, body)
 	}
-	if v.Free || v.Current == nil || v.Current.UID != "dense@test" {
+	// room-1 shows no titles: the booking is named by its opaque reference.
+	if v.Free || v.Current == nil || v.Current.UID == "" || v.Current.UID == "dense@test" {
 		t.Fatalf("panel during the series: free=%v current=%+v", v.Free, v.Current)
 	}
 	if len(v.Timeline) == 0 || len(v.Timeline) > web.PanelMaxBookings || len(v.Next) > web.PanelMaxBookings {

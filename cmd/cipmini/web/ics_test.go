@@ -19,8 +19,11 @@ func feedWithGoIcal(t testing.TB, user string, modified time.Time, show bool, bs
 	for _, b := range bs {
 		ev := ical.NewEvent()
 		uid := b.UID
+		if !show {
+			uid = bookingRef(b.UID)
+		}
 		if b.Recurring {
-			uid = fmt.Sprintf("%s/%s", b.UID, b.Start.UTC().Format("20060102T150405Z"))
+			uid = fmt.Sprintf("%s/%s", uid, b.Start.UTC().Format("20060102T150405Z"))
 		}
 		ev.Props.SetText(ical.PropUID, uid)
 		ev.Props.SetDateTime(ical.PropDateTimeStamp, modified)
