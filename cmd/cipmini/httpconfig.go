@@ -26,7 +26,7 @@ func (c *Config) checkInGrace() (time.Duration, error) {
 // newWeb builds the HTTP server of the configuration over the scheduler the
 // CIP server uses. It is built even when http_listen is empty, so that
 // commands are counted the same way.
-func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.DB, logger *slog.Logger) *web.Server {
+func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.DB, refKey []byte, logger *slog.Logger) *web.Server {
 	grace, _ := c.checkInGrace() // checked by parseConfig
 	show := map[string]bool{}
 	for _, uc := range c.Users {
@@ -35,7 +35,7 @@ func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.
 		}
 	}
 	opts := web.Options{ServerID: c.ServerID, PanelPIN: c.PanelPIN, ShowTitles: show,
-		CheckInGrace: grace, Logger: logger, Now: sched.Now}
+		CheckInGrace: grace, Logger: logger, Now: sched.Now, RefKey: refKey}
 	c.webQuotas(&opts)
 	return web.New(sched, dir, db, opts)
 }

@@ -115,7 +115,11 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer stopMaintenance()
 	stopBackups := startBackups(cfg, db, now, logger)
 	defer stopBackups()
-	httpd := cfg.newWeb(sched, dir, db, logger)
+	refKey, err := loadRefKey(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	httpd := cfg.newWeb(sched, dir, db, refKey, logger)
 	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
 	cfg.applyQuotas(srv, sched)

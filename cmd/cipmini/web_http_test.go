@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -128,6 +130,41 @@ func TestICSFeed(t *testing.T) {
 	}
 	if r, _ := httpGet(t, base+"/calendar/room-2.ics", "If-None-Match", resp.Header.Get("ETag")); r.StatusCode != 304 {
 		t.Errorf("If-None-Match: %s", r.Status)
+	}
+}
+
+// A feed's opaque references survive a restart (a subscribed calendar sees
+// the same events), are kept in the data directory, and differ between
+// devices.
+func TestFeedReferencesSurviveRestart(t *testing.T) {
+	cfg, data := writeWebConfig(t, ""), t.TempDir()
+	d := startDaemon(t, cfg, data)
+	start := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)
+	sendAs(t, d, invitation("kept@test", "Kept", start, start.Add(time.Hour)))
+	uidOf := func(d *daemon) string {
+		t.Helper()
+		_, body := httpGet(t, httpBase(t, d)+"/calendar/room-1.ics")
+		py := parseWithPython(t, body)
+		if len(py.Ev) != 1 || len(py.Ev[0].UID) != 32 {
+			t.Fatalf("room-1 feed: %+v\n%s", py.Ev, body)
+		}
+		return py.Ev[0].UID
+	}
+	before := uidOf(d)
+	d.stop(t)
+	if fi, err := os.Stat(filepath.Join(data, refKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the reference key: %v %v", fi, err)
+	}
+	d = startDaemon(t, cfg, data)
+	if after := uidOf(d); after != before {
+		t.Fatalf("the reference changed across a restart: %s, then %s", before, after)
+	}
+	d.stop(t)
+	other := t.TempDir()
+	d = startDaemon(t, cfg, other)
+	sendAs(t, d, invitation("kept@test", "Kept", start, start.Add(time.Hour)))
+	if elsewhere := uidOf(d); elsewhere == before {
+		t.Fatal("two data directories name a booking alike")
 	}
 }
 

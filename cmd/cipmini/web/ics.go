@@ -48,14 +48,14 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("web: feed cut at its limit", "user", u.ID, "events", len(bs))
 	}
 	modified := time.Unix(s.changed.Load(), 0).UTC()
-	body := appendFeed(make([]byte, 0, 256+len(bs)*256), u.ID, modified, s.opts.ShowTitles[u.ID], bs)
+	body := appendFeed(make([]byte, 0, 256+len(bs)*256), u.ID, modified, s.opts.ShowTitles[u.ID], s.opts.RefKey, bs)
 	s.writeCalendarBytes(w, r, body, modified, u.ID+".ics")
 }
 
 // appendFeed appends the VCALENDAR of a user's feed to dst: one VEVENT per
 // booking, the same text go-ical's encoder wrote for it before (so that
 // ETags stay the same), without building a tree per booking.
-func appendFeed(dst []byte, user string, modified time.Time, show bool, bs []store.Booking) []byte {
+func appendFeed(dst []byte, user string, modified time.Time, show bool, refKey []byte, bs []store.Booking) []byte {
 	line := vcal.AppendContentLine
 	stamp := modified.Format(icalUTC)
 	dst = line(dst, "BEGIN", "VCALENDAR")
@@ -75,7 +75,7 @@ func appendFeed(dst []byte, user string, modified time.Time, show bool, bs []sto
 		if show {
 			uid = append(uid[:0], b.UID...)
 		} else {
-			uid = append(uid[:0], bookingRef(b.UID)...)
+			uid = append(uid[:0], bookingRef(refKey, b.UID)...)
 		}
 		if b.Recurring {
 			uid = b.Start.UTC().AppendFormat(append(uid, '/'), icalUTC)

@@ -97,7 +97,7 @@ func (s *Server) current(room, uid string) (*store.Booking, error) {
 		return nil, failed("Cannot read the calendar")
 	}
 	for i := range bs {
-		if namesBooking(uid, bs[i].UID) && !bs[i].Start.After(now) {
+		if s.namesBooking(uid, bs[i].UID) && !bs[i].Start.After(now) {
 			return &bs[i], nil
 		}
 	}

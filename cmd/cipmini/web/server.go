@@ -43,6 +43,11 @@ type Options struct {
 	// the panel PIN share with CIP LOGIN; nil means one of the Server's
 	// own with the defaults.
 	Guard *cipmini.LoginGuard
+	// RefKey keys the opaque references by which the feed and the panel
+	// name bookings of users without show_titles (bookingref.go); nil means
+	// a random key drawn by New, so references change when the process
+	// does. At least RefKeySize bytes are best.
+	RefKey []byte
 	// MaxConns bounds the HTTP connections open at once, and half of it
 	// those of one address; more are closed at once. Default
 	// DefaultMaxConns (64); negative means no limit.
@@ -80,6 +85,9 @@ func New(sched *store.Scheduler, dir *store.Directory, db *store.DB, opts Option
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if len(opts.RefKey) == 0 {
+		opts.RefKey = NewRefKey()
 	}
 	s := &Server{sched: sched, dir: dir, db: db, opts: opts, log: opts.Logger, metrics: newMetrics(),
 		panel: newPanelState(), ownGuard: &cipmini.LoginGuard{}}
