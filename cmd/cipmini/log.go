@@ -1,12 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -43,13 +39,9 @@ func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	dir := *data
-	if dir == "" {
-		cfg, err := loadConfig(*configPath)
-		if err != nil {
-			return err
-		}
-		dir = cfg.DataDir
+	dir, err := dataDirOf(*data, *configPath)
+	if err != nil {
+		return err
 	}
 	h, err := eventHistory(dir, uids[0], stderr)
 	if err != nil {
@@ -79,45 +71,12 @@ func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // it reads a checked copy of the data file, so it never waits for the
 // server nor disturbs it. Warnings go to stderr.
 func eventHistory(dir, uid string, stderr io.Writer) (*store.EventHistory, error) {
-	db, done, err := openStoreForReading(dir, stderr)
+	db, done, err := openStoreForReading(dir, "log", stderr)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	return db.History(uid)
-}
-
-// openStoreForReading opens the store in dir, or a copy of its data file
-// when a server holds its lock; done closes it and removes the copy.
-func openStoreForReading(dir string, stderr io.Writer) (db *store.DB, done func(), err error) {
-	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := &store.Options{Logger: quiet, DisableAutoCompact: true}
-	db, err = store.Open(dir, opts)
-	if err == nil {
-		return db, func() { db.Close() }, nil
-	}
-	if !errors.Is(err, store.ErrLocked) {
-		return nil, nil, err
-	}
-	tmp, err := os.MkdirTemp("", "cipmini-log-")
-	if err != nil {
-		return nil, nil, err
-	}
-	f, err := os.Create(filepath.Join(tmp, store.DefaultFileName))
-	if err == nil {
-		err = copyLive(filepath.Join(dir, store.DefaultFileName), f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err == nil {
-		db, err = store.Open(tmp, opts)
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, nil, err
-	}
-	return db, func() { db.Close(); os.RemoveAll(tmp) }, nil
 }
 
 // printHistory writes an event's state and history as a table.

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -23,38 +19,15 @@ func cmdQueue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	dir := *data
-	if dir == "" {
-		cfg, err := loadConfig(*configPath)
-		if err != nil {
-			return err
-		}
-		dir = cfg.DataDir
-	}
-	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := &store.Options{Logger: quiet, DisableAutoCompact: true}
-	db, err := store.Open(dir, opts)
-	if errors.Is(err, store.ErrLocked) {
-		tmp, terr := os.MkdirTemp("", "cipmini-queue-")
-		if terr != nil {
-			return terr
-		}
-		defer os.RemoveAll(tmp)
-		f, terr := os.Create(filepath.Join(tmp, store.DefaultFileName))
-		if terr != nil {
-			return terr
-		}
-		terr = copyLive(filepath.Join(dir, store.DefaultFileName), f)
-		f.Close()
-		if terr != nil {
-			return terr
-		}
-		db, err = store.Open(tmp, opts)
-	}
+	dir, err := dataDirOf(*data, *configPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	db, done, err := openStoreForReading(dir, "queue", stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
 	msgs, err := db.Queue()
 	if err != nil {
 		return err
