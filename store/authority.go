@@ -29,25 +29,13 @@ func (s *Scheduler) mayChange(id cipmini.Identity, old *eventRecord) bool {
 // members), "* NOTFOUND" for the others, and NO 000. Nothing is stored.
 func (s *Scheduler) refuseChange(req *cipmini.Request, ev *vcal.Event, old *eventRecord, why string) *cipmini.Reply {
 	var info, notFound []cipmini.Info
-	seen := map[string]bool{}
-	for _, p := range participants(ev) {
-		members, _ := s.dir.Expand(p.Address)
-		if len(members) == 1 && members[0] == s.dir.Canonical(p.Address) {
-			members[0] = p.Address
+	s.eachRecipient(ev, nil, func(addr, _ string, _ vcal.Participant) {
+		if s.dir.IsLocal(addr) {
+			info = append(info, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+		} else {
+			notFound = append(notFound, cipmini.UserInfo(cipmini.InfoNotFound, addr))
 		}
-		for _, addr := range members {
-			key := s.dir.Canonical(addr)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			if s.dir.IsLocal(addr) {
-				info = append(info, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
-			} else {
-				notFound = append(notFound, cipmini.UserInfo(cipmini.InfoNotFound, addr))
-			}
-		}
-	}
+	})
 	s.log.Warn("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
 		"organizer", old.Owner, "answer", string(cipmini.InfoPermDenied), "reason", why)
 	return &cipmini.Reply{Info: append(info, notFound...),

@@ -232,24 +232,11 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 	}
 	ownerLocal := s.dir.IsLocal(owner)
 	actsAsOwner := id.Kind == cipmini.User && id.Name == owner
-	seen := map[string]bool{}
-	for _, p := range participants(ev) {
-		members, loops := s.dir.Expand(p.Address)
-		if loops {
-			s.log.Warn("store: group loop cut", "group", p.Address, "uid", ev.UID)
-		}
-		if len(members) == 1 && members[0] == s.dir.Canonical(p.Address) {
-			members[0] = p.Address // not a group: answer with the id as sent
-		}
-		for _, addr := range members {
-			key := s.dir.Canonical(addr)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			s.deliverOne(d, id, ev, old, keepAnswers, addr, p, ownerLocal && !actsAsOwner)
-		}
-	}
+	s.eachRecipient(ev, func(group string) {
+		s.log.Warn("store: group loop cut", "group", group, "uid", ev.UID)
+	}, func(addr, _ string, p vcal.Participant) {
+		s.deliverOne(d, id, ev, old, keepAnswers, addr, p, ownerLocal && !actsAsOwner)
+	})
 	if old != nil && (wholeCancel || !ev.RecurrenceID.IsZero()) {
 		// A cancellation, or news of single occurrences, leaves every
 		// stored copy in place.

@@ -37,40 +37,28 @@ func (s *Scheduler) slim(r *eventRecord, ev *vcal.Event) {
 func (s *Scheduler) answerAsBefore(ev *vcal.Event, old *eventRecord) *cipmini.Reply {
 	var info, problems []cipmini.Info
 	held := 0
-	seen := map[string]bool{}
-	for _, p := range participants(ev) {
-		members, _ := s.dir.Expand(p.Address)
-		if len(members) == 1 && members[0] == s.dir.Canonical(p.Address) {
-			members[0] = p.Address
+	s.eachRecipient(ev, nil, func(addr, key string, _ vcal.Participant) {
+		u := s.dir.User(addr)
+		st, holds := old.Holders[key]
+		switch {
+		case !s.dir.IsLocal(addr) || u == nil:
+			problems = append(problems, cipmini.UserInfo(cipmini.InfoNotFound, addr))
+			return
+		case !holds:
+			problems = append(problems, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+			return
 		}
-		for _, addr := range members {
-			key := s.dir.Canonical(addr)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			u := s.dir.User(addr)
-			st, holds := old.Holders[key]
-			switch {
-			case !s.dir.IsLocal(addr) || u == nil:
-				problems = append(problems, cipmini.UserInfo(cipmini.InfoNotFound, addr))
-				continue
-			case !holds:
-				problems = append(problems, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
-				continue
-			}
-			held++
-			switch {
-			case old.Cancelled || key == old.Owner && st != Declined:
-			case st == Declined:
-				info = append(info, cipmini.UserInfo(cipmini.InfoDeclined, addr))
-			case u.Kind.Resource() && st == Accepted:
-				info = append(info, cipmini.UserInfo(cipmini.InfoConfirmed, addr))
-			case st == NeedsAction || st == Tentative:
-				info = append(info, cipmini.UserInfo(cipmini.InfoTentative, addr))
-			}
+		held++
+		switch {
+		case old.Cancelled || key == old.Owner && st != Declined:
+		case st == Declined:
+			info = append(info, cipmini.UserInfo(cipmini.InfoDeclined, addr))
+		case u.Kind.Resource() && st == Accepted:
+			info = append(info, cipmini.UserInfo(cipmini.InfoConfirmed, addr))
+		case st == NeedsAction || st == Tentative:
+			info = append(info, cipmini.UserInfo(cipmini.InfoTentative, addr))
 		}
-	}
+	})
 	info = append(info, problems...)
 	if held == 0 {
 		return &cipmini.Reply{Info: info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
