@@ -46,18 +46,6 @@ func durationSetting(key, v string) (time.Duration, error) {
 	return d, nil
 }
 
-// limit64 is limit for an int64 setting: unset is the default (0), 0 is no
-// limit (-1).
-func limit64(v *int64) int64 {
-	switch {
-	case v == nil:
-		return 0
-	case *v == 0:
-		return -1
-	}
-	return *v
-}
-
 // applyBoardQuotas fills in max_store_bytes and max_http_conns from the
 // board where the configuration does not set them.
 func applyBoardQuotas(b *boards.Board, cfg *Config) {
@@ -89,7 +77,7 @@ func (c *Config) applyQuotas(srv *cipmini.Server, sched *store.Scheduler) {
 		srv.MaxConnsPerAddr = max(orDefaultConns(c.MaxConns)/2, 1)
 	}
 	srv.BusyIdleTimeout, _ = durationSetting("busy_idle_timeout", c.BusyIdleTimeout)
-	sched.MaxStoreBytes = limit64(c.MaxStoreBytes)
+	sched.MaxStoreBytes = limit(c.MaxStoreBytes)
 }
 
 // webQuotas are the HTTP server's options from the bounds' settings.
@@ -108,24 +96,12 @@ func orDefaultConns(n int) int {
 	return n
 }
 
-// quotaText is a bound's value in force: the default when unset,
-// "unlimited" for none.
-func quotaText(v int64, def int64) string {
-	switch {
-	case v == 0:
-		return fmt.Sprint(def)
-	case v < 0:
-		return "unlimited"
-	}
-	return fmt.Sprint(v)
-}
-
 // quotaTexts are the octets per hour, the store's cap and the HTTP
 // connections in force.
 func (c *Config) quotaTexts() (perHour, storeCap, httpConns string) {
-	return quotaText(limit64(c.MaxBytesPerHour), cipmini.DefaultBytesPerHour),
-		quotaText(limit64(c.MaxStoreBytes), store.DefaultMaxStoreBytes),
-		quotaText(int64(limit(c.MaxHTTPConns)), web.DefaultMaxConns)
+	return limitText(c.MaxBytesPerHour, cipmini.DefaultBytesPerHour),
+		limitText(c.MaxStoreBytes, store.DefaultMaxStoreBytes),
+		limitText(c.MaxHTTPConns, web.DefaultMaxConns)
 }
 
 // describeQuotas is `cipmini check`'s account of the resource bounds.

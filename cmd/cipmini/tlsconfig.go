@@ -85,9 +85,9 @@ func (c *Config) loadSecurity() (*security, error) {
 	return sec, nil
 }
 
-// limit maps a limit setting to the engine's convention: unset is the
-// default (0), 0 is no limit (-1).
-func limit(v *int) int {
+// limit maps a limit setting, int or int64, to the engine's convention:
+// unset is the default (0), 0 is no limit (-1).
+func limit[T int | int64](v *T) T {
 	switch {
 	case v == nil:
 		return 0
@@ -110,7 +110,7 @@ func (c *Config) applySecurity(srv *cipmini.Server, sec *security) {
 
 // rateLimited wraps the backend in the cap of max_events_per_hour.
 func (c *Config) rateLimited(b cipmini.Backend) cipmini.Backend {
-	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit64(c.MaxBytesPerHour)}
+	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit(c.MaxBytesPerHour)}
 }
 
 // listen opens the implicit-TLS listener, or returns nil when there is none.
@@ -204,7 +204,9 @@ func describeSecurity(w io.Writer, c *Config, sec *security) {
 	}
 }
 
-func limitText(v *int, def int) string {
+// limitText is a limit setting's value in force: def when unset,
+// "unlimited" for none.
+func limitText[T int | int64](v *T, def T) string {
 	switch n := limit(v); {
 	case n == 0:
 		return fmt.Sprint(def)
