@@ -16,21 +16,7 @@ import (
 // the peers a.example and b.example; anonymous RSVPs are allowed.
 const trustConfig = `server_id = "rooms.example"
 allow_anonymous_rsvp = true
-[[user]]
-name = "room-1"
-kind = "room"
-invite = "anyone"
-
-[[user]]
-name = "room-2"
-kind = "room"
-invite = "anyone"
-show_titles = true
-
-[[user]]
-name = "alice"
-password = "wonderland"
-
+` + twoRoomsAndAlice + `
 [[peer]]
 server_id = "a.example"
 password = "pw-a"

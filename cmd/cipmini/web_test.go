@@ -31,12 +31,9 @@ func httpBase(t *testing.T, d *daemon) string {
 	return "http://" + m[1]
 }
 
-// webConfig is a server with two rooms (one showing titles), a person and
-// a panel PIN.
-const webConfig = `server_id = "web.test"
-panel_pin = "4321"
-%s
-[[user]]
+// twoRoomsAndAlice are the users of webConfig and trustConfig: two rooms
+// anyone may invite, room-2 showing titles, and alice.
+const twoRoomsAndAlice = `[[user]]
 name = "room-1"
 kind = "room"
 invite = "anyone"
@@ -51,6 +48,13 @@ show_titles = true
 name = "alice"
 password = "wonderland"
 `
+
+// webConfig is a server with two rooms (one showing titles), a person and
+// a panel PIN.
+const webConfig = `server_id = "web.test"
+panel_pin = "4321"
+%s
+` + twoRoomsAndAlice
 
 func writeWebConfig(t *testing.T, extra string) string {
 	t.Helper()
