@@ -168,20 +168,9 @@ func TestDailySnapshotsAndRestoreLatest(t *testing.T) {
 	data, usb := t.TempDir(), t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "cipmini.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("backup_at = \"03:00\"\nbackup_keep = 2\nbackup_dir = %q\n", usb)+demoConfig), 0o600)
-	clock := filepath.Join(t.TempDir(), "clock")
-	now := time.Now().UTC()
-	next := now.Truncate(24 * time.Hour).Add(3 * time.Hour)
-	if !next.After(now.Add(10 * time.Second)) {
-		next = next.AddDate(0, 0, 1)
-	}
-	setClock := func(day int) {
-		off := next.AddDate(0, 0, day).Add(-3 * time.Second).Sub(time.Now())
-		if err := os.WriteFile(clock, []byte(off.Round(time.Second).String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env, next, setClock := backupAtClock(t)
 	setClock(0)
-	d, err := launchDaemonEnv([]string{clockEnv + "=" + clock, "TZ=UTC"}, cfg, data)
+	d, err := launchDaemonEnv(env, cfg, data)
 	if err != nil {
 		t.Fatal(err)
 	}

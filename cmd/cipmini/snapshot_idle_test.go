@@ -39,20 +39,8 @@ func TestIdleDaemonSnapshotsOnlyChanges(t *testing.T) {
 	backups := filepath.Join(data, store.BackupDir)
 	cfg := filepath.Join(t.TempDir(), "cipmini.toml")
 	os.WriteFile(cfg, []byte("backup_at = \"03:00\"\n"+demoConfig), 0o600)
-	clock := filepath.Join(t.TempDir(), "clock")
-	now := time.Now().UTC()
-	next := now.Truncate(24 * time.Hour).Add(3 * time.Hour)
-	if !next.After(now.Add(10 * time.Second)) {
-		next = next.AddDate(0, 0, 1)
-	}
 	// setClock puts the daemon's clock 3 s before backup_at of day i.
-	setClock := func(day int) {
-		off := next.AddDate(0, 0, day).Add(-3 * time.Second).Sub(time.Now())
-		if err := os.WriteFile(clock, []byte(off.Round(time.Second).String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := []string{clockEnv + "=" + clock, "TZ=UTC"}
+	env, next, setClock := backupAtClock(t)
 	launch := func() *daemon {
 		d, err := launchDaemonEnv(env, cfg, data, "--log-level", "debug")
 		if err != nil {
