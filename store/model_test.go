@@ -6,12 +6,12 @@ import (
 	"math/rand"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/ciptest"
 )
 
 // modelWorld is one room and the clients that book it, for the randomized
@@ -216,39 +216,18 @@ func (w *modelWorld) checkNoOverlap(fromRecords bool) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	type span struct {
-		start, end time.Time
-		uid        string
-	}
-	var acc []span
+	var acc []ciptest.Span
 	for _, b := range bs {
 		if !b.Tentative {
-			acc = append(acc, span{b.Start, b.End, b.UID})
+			acc = append(acc, ciptest.Span{Start: b.Start, End: b.End, Event: b.UID})
 		}
 	}
-	check := func(where string, acc []span) {
-		sort.Slice(acc, func(i, j int) bool { return acc[i].start.Before(acc[j].start) })
-		// A sweep in start order against the bookings still going on.
-		// An event's own instances may overlap each other (an occurrence
-		// moved onto another): one meeting, one organizer.
-		var active []span
-		for _, b := range acc {
-			kept := active[:0]
-			for _, a := range active {
-				if a.end.After(b.start) {
-					kept = append(kept, a)
-				}
-			}
-			active = kept
-			for _, a := range active {
-				if a.uid != b.uid {
-					h1, _ := w.db.History(a.uid)
-					h2, _ := w.db.History(b.uid)
-					w.t.Fatalf("step %d (%s): %s %v-%v and %s %v-%v both accepted by the room\n%+v\n%+v", w.steps, where,
-						a.uid, a.start, a.end, b.uid, b.start, b.end, h1, h2)
-				}
-			}
-			active = append(active, b)
+	check := func(where string, acc []ciptest.Span) {
+		if a, b, ok := ciptest.Overlap(acc); ok {
+			h1, _ := w.db.History(a.Event)
+			h2, _ := w.db.History(b.Event)
+			w.t.Fatalf("step %d (%s): %s %v-%v and %s %v-%v both accepted by the room\n%+v\n%+v", w.steps, where,
+				a.Event, a.Start, a.End, b.Event, b.Start, b.End, h1, h2)
 		}
 	}
 	check("index", acc)
@@ -272,7 +251,7 @@ func (w *modelWorld) checkNoOverlap(fromRecords bool) {
 		}
 		for _, in := range ins {
 			if !skip[in.RecurrenceID.Unix()] {
-				acc = append(acc, span{in.Start, in.End, uid})
+				acc = append(acc, ciptest.Span{Start: in.Start, End: in.End, Event: uid})
 			}
 		}
 	}
