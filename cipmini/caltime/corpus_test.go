@@ -6,46 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// corpusDir returns the directory of the shared calendar corpus:
-// $CIPMINI_CORPUS, else ../shared/testdata/corpus beside the module root.
-// Without a corpus the test is skipped, unless CI=true.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CIPMINI_CORPUS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared", "testdata", "corpus")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	if dir != "" {
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			return dir
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("calendar corpus not found (set CIPMINI_CORPUS)")
-	}
-	t.Skip("calendar corpus not found (set CIPMINI_CORPUS)")
-	return ""
-}
+	"github.com/cipmini/cipmini/cipmini/ciptest"
+)
 
 // corpusFile reads a corpus file and checks that it holds each of the
 // given lines, so that the values the tests copy from it stay true.
 func corpusFile(t *testing.T, name string, lines ...string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(corpusDir(t), "handmade", name))
+	data, err := os.ReadFile(filepath.Join(ciptest.Corpus(t), "handmade", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,31 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// corpusDirQuiet finds the shared corpus as corpusDir does ($CIPMINI_CORPUS,
-// else ../shared/testdata/corpus beside the module root), or returns ""
-// without skipping: fuzz seeds from it are a bonus.
-func corpusDirQuiet() string {
-	if d := os.Getenv("CIPMINI_CORPUS"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "testdata", "corpus")
-		}
-	}
-	return ""
-}
+	"github.com/cipmini/cipmini/cipmini/ciptest"
+)
 
 // corpusLines returns the unfolded content lines of every calendar file of
 // the corpus, read in place, one slice per file.
 func corpusLines() [][]string {
-	dir := corpusDirQuiet()
+	dir := ciptest.CorpusDir()
 	if dir == "" {
 		return nil
 	}

@@ -14,33 +14,8 @@ import (
 	"testing"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/ciptest"
 )
-
-// corpusRoot returns the shared calendar corpus: $CIPMINI_CORPUS, else
-// ../shared/testdata/corpus beside the module root. Without it the test is
-// skipped, or fails when CI=true.
-func corpusRoot(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CIPMINI_CORPUS")
-	if dir == "" {
-		if wd, err := os.Getwd(); err == nil {
-			for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-				if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-					dir = filepath.Join(d, "..", "shared", "testdata", "corpus")
-					break
-				}
-			}
-		}
-	}
-	if fi, err := os.Stat(dir); dir != "" && err == nil && fi.IsDir() {
-		return dir
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("calendar corpus not found (set CIPMINI_CORPUS)")
-	}
-	t.Skip("calendar corpus not found (set CIPMINI_CORPUS)")
-	return ""
-}
 
 // TestRealWorldCorpus sends every file of the shared corpus's realworld/
 // (calendars written by Outlook, Exchange, Google, Apple, Lotus Notes,
@@ -51,7 +26,7 @@ func corpusRoot(t *testing.T) string {
 // testdata/realworld_expected.txt, which follow RFC 5545 (derived file by
 // file; see the notes there).
 func TestRealWorldCorpus(t *testing.T) {
-	dir := filepath.Join(corpusRoot(t), "realworld")
+	dir := filepath.Join(ciptest.Corpus(t), "realworld")
 	var files []string
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && (strings.HasSuffix(p, ".ics") || strings.HasSuffix(p, ".vcs")) {
