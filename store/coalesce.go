@@ -89,9 +89,11 @@ type queued struct {
 
 // supersedes reports whether the new message n makes the queued message
 // old obsolete for the attendee addr: same event, same recipient server,
-// same kind, and for an answer the same answering attendee.
+// same kind, and for an answer the same answering attendee. A message
+// that follows a REDIRECT is an older message sent again and supersedes
+// nothing.
 func supersedes(n, old *OutMessage) bool {
-	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial {
+	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial || n.Hops > 0 {
 		return false
 	}
 	if n.Verb == cipmini.VerbRSVP.String() {
