@@ -25,6 +25,13 @@ type Client struct {
 	// MaxDataBytes bounds a data block in an answer (FREEBUSY). Default
 	// DefaultMaxDataBytes (256 KiB).
 	MaxDataBytes int
+	// MaxInfoLines bounds the informational ("*") lines kept from one
+	// answer; MaxInfoBytes bounds their total length. Past either the
+	// command fails with an error wrapping ErrTooManyInfo and the connection
+	// is closed, so that a peer cannot fill this side's memory. Defaults
+	// DefaultMaxInfoLines (1,000) and DefaultMaxInfoBytes (256 KiB).
+	MaxInfoLines int
+	MaxInfoBytes int
 
 	conn     net.Conn
 	lr       *LineReader
@@ -33,6 +40,16 @@ type Client struct {
 	major    int
 	minor    int
 }
+
+// Defaults of Client.MaxInfoLines and Client.MaxInfoBytes.
+const (
+	DefaultMaxInfoLines = 1000
+	DefaultMaxInfoBytes = 256 << 10
+)
+
+// ErrTooManyInfo is wrapped by the error of a command whose answer held
+// more informational lines, or more bytes of them, than the Client keeps.
+var ErrTooManyInfo = errors.New("cipmini: too many informational lines in an answer")
 
 // ReplyError is a NO completion, as an error: see Reply.Err.
 type ReplyError struct {
@@ -199,6 +216,14 @@ func (c *Client) command(ctx context.Context, line string, data []byte, wantData
 	}
 	r := &Reply{}
 	sawPlus := false
+	maxLines, maxBytes := c.MaxInfoLines, c.MaxInfoBytes
+	if maxLines <= 0 {
+		maxLines = DefaultMaxInfoLines
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxInfoBytes
+	}
+	infoBytes := 0
 	for {
 		l, err := c.lr.ReadLine()
 		if err != nil {
@@ -210,6 +235,11 @@ func (c *Client) command(ctx context.Context, line string, data []byte, wantData
 			// right after the command line.
 			sawPlus = true
 		case len(l) >= 2 && l[0] == '*' && l[1] == ' ':
+			infoBytes += len(l)
+			if len(r.Info) >= maxLines || infoBytes > maxBytes {
+				c.conn.Close()
+				return nil, fmt.Errorf("%w (more than %d lines or %d bytes); connection closed", ErrTooManyInfo, maxLines, maxBytes)
+			}
 			code, args, _ := strings.Cut(strings.TrimSpace(string(l[2:])), " ")
 			r.Info = append(r.Info, Info{Code: InfoCode(strings.ToUpper(code)), Args: strings.TrimSpace(args)})
 		default:

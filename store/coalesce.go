@@ -25,8 +25,11 @@ const (
 // messages and MaxBytesPerPeer bytes of them (as stored). A zero field
 // means its default; a negative one, no limit. Past a bound the messages
 // of the commit that crosses it are kept and older ones dropped: first the
-// answers (RSVP) for events already over, oldest first, then the oldest
-// messages of any kind. Every drop is logged and counted (QueueStats).
+// answers (RSVP) for events already over, then the messages about an
+// event whose cancellation is queued for the same peer, then the other
+// messages, each oldest first; the cancellation of a whole event is
+// never dropped (capdrop.go). Every drop is logged and counted
+// (QueueStats).
 type QueueLimits struct {
 	MaxPerPeer      int
 	MaxBytesPerPeer int64
@@ -89,9 +92,11 @@ type queued struct {
 
 // supersedes reports whether the new message n makes the queued message
 // old obsolete for the attendee addr: same event, same recipient server,
-// same kind, and for an answer the same answering attendee.
+// same kind, and for an answer the same answering attendee. A message
+// that follows a REDIRECT is an older message sent again and supersedes
+// nothing.
 func supersedes(n, old *OutMessage) bool {
-	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial {
+	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial || n.Hops > 0 {
 		return false
 	}
 	if n.Verb == cipmini.VerbRSVP.String() {
@@ -247,12 +252,15 @@ func capPeer(tx *Tx, peer string, all []*queued, now time.Time, lim QueueLimits,
 	if !over() {
 		return 0, nil
 	}
-	// Victims in order: answers for events already over, then anything;
-	// each oldest first. This commit's own messages are kept.
+	// Victims in order (dropOrder): answers for events already over, then
+	// messages about an event whose cancellation is queued for this peer,
+	// then any other message; each oldest first. Cancellations of whole
+	// events and this commit's own messages are never dropped.
+	order := dropOrder(mine, now)
 	sort.SliceStable(mine, func(i, j int) bool {
-		ri, rj := pastAnswer(mine[i].m, now), pastAnswer(mine[j].m, now)
+		ri, rj := order[mine[i]], order[mine[j]]
 		if ri != rj {
-			return ri
+			return ri < rj
 		}
 		return mine[i].m.ID < mine[j].m.ID
 	})
@@ -261,7 +269,7 @@ func capPeer(tx *Tx, peer string, all []*queued, now time.Time, lim QueueLimits,
 		if !over() {
 			break
 		}
-		if q.fresh {
+		if q.fresh || order[q] == keepCancel {
 			continue
 		}
 		if err := tx.Delete(outKey(q.m.ID)); err != nil && !errors.Is(err, ErrNotFound) {

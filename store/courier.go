@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -60,8 +62,11 @@ type Courier struct {
 	// certificate, the peer's checked against the server id), or nil: the
 	// courier then says AUTHENTICATE TLS, which authenticates it by its
 	// certificate, instead of logging in with login_password.
-	TLS  func(serverID string) *tls.Config
-	wake chan struct{}
+	TLS func(serverID string) *tls.Config
+	// QueueLimits bound the queue of each peer when a redirect queues a
+	// message anew (coalesce.go); set it before Run, as the Scheduler's.
+	QueueLimits QueueLimits
+	wake        chan struct{}
 }
 
 // NewCourier returns a Courier for the queue in db.
@@ -145,17 +150,17 @@ func (c *Courier) deliver(ctx context.Context, m *OutMessage) {
 	switch {
 	case reply.Completion.OK:
 		log.Info("store: delivered", "answer", reply.Completion.String(), "tries", m.Tries+1)
-		c.finish(m, follow, nil)
+		c.finish(m, follow, false)
 	case len(follow) > 0:
 		log.Info("store: redirected", "answer", reply.Completion.String())
-		c.finish(m, follow, nil)
+		c.finish(m, follow, false)
 	case reply.Completion.Code == cipmini.CodeTempFailure || reply.Completion.Code > cipmini.CodeTempFailure:
 		c.retry(m, reply.Completion.String(), log)
 	default:
 		log.Warn("store: refused by the peer; not retried", "answer", reply.Completion.String())
 		m.Tries++
 		m.State, m.LastError = OutFailed, reply.Completion.String()
-		c.finish(m, nil, m)
+		c.finish(m, nil, true)
 	}
 }
 
@@ -209,32 +214,37 @@ func (c *Courier) retry(m *OutMessage, why string, log *slog.Logger) {
 		m.NextTry = now.Add(c.Backoff.delay(m.Tries)).Unix()
 		log.Warn("store: delivery failed; will retry", "tries", m.Tries, "next_try", time.Unix(m.NextTry, 0).UTC(), "err", why)
 	}
-	c.finish(m, nil, m)
+	c.finish(m, nil, true)
 }
 
-// finish deletes the message (keep nil) or stores it as keep, and queues
-// the messages that follow it, in one commit. A message superseded while it
-// was being tried (coalesce.go) is gone from the store and stays gone.
-func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep *OutMessage) {
+// finish records the outcome of a try and queues the messages that follow
+// it (through enqueue, so the per-peer limits and coalescing apply), in one
+// commit. With keep it updates only the try's fields (Tries, NextTry,
+// State, LastError) of the message as stored now, which enqueue may have
+// narrowed meanwhile; without, it deletes the message. A message
+// superseded while it was being tried (coalesce.go) is gone from the store
+// and stays gone, and its follow-ups are not queued.
+func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep bool) {
 	err := c.db.Update(func(tx *Tx) error {
-		if _, err := tx.Get(outKey(m.ID)); errors.Is(err, ErrNotFound) {
+		val, err := tx.Get(outKey(m.ID))
+		if errors.Is(err, ErrNotFound) {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		if keep != nil {
-			if err := putOut(tx, keep); err != nil {
+		if keep {
+			var cur OutMessage
+			if err := json.Unmarshal([]byte(val), &cur); err != nil {
+				return fmt.Errorf("store: message %s: %w", m.ID, err)
+			}
+			cur.Tries, cur.NextTry, cur.State, cur.LastError = m.Tries, m.NextTry, m.State, m.LastError
+			if err := putOut(tx, &cur); err != nil {
 				return err
 			}
 		} else if err := tx.Delete(outKey(m.ID)); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		for _, f := range follow {
-			if err := putOut(tx, f); err != nil {
-				return err
-			}
-		}
-		return nil
+		return enqueue(tx, follow, c.Now(), c.QueueLimits, c.log)
 	})
 	if err != nil {
 		c.log.Error("store: recording a delivery", "message", m.ID, "err", err)
@@ -244,20 +254,48 @@ func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep *OutMessage) 
 // redirects turns the REDIRECT lines of an answer into new messages:
 // REDIRECT USER for a SENDEVENT (the event goes to the new id's server with
 // the attendee rewritten), REDIRECT EVENT for an RSVP (the answer goes again
-// with the new UID). A loop, or more than MaxRedirects hops, ends with a
-// logged error.
+// with the new UID). Only redirects about the message are followed: at most
+// one REDIRECT USER for each address the message is for, and one REDIRECT
+// EVENT for its UID; any further line is logged and ignored, so one answer
+// makes at most len(For) messages, never more than the message itself
+// went to. A loop, or more than MaxRedirects hops, ends with a logged
+// error.
 func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) []*OutMessage {
 	var out []*OutMessage
+	done := map[string]bool{}
+	ignored := 0
 	for _, in := range r.Info {
 		if in.Code != cipmini.InfoRedirect {
 			continue
 		}
 		f := strings.Fields(in.Args) // USER old IS NOW new
 		if len(f) != 5 || !strings.EqualFold(f[2], "IS") || !strings.EqualFold(f[3], "NOW") {
-			log.Warn("store: malformed REDIRECT", "line", in.String())
+			ignored++
 			continue
 		}
 		kind, from, to := strings.ToUpper(f[0]), f[1], f[4]
+		var key string
+		switch {
+		case kind == "USER" && m.Verb == cipmini.VerbSendEvent.String():
+			key = "user " + vcal.NormalizeAddress(from)
+			if !contains(m.For, vcal.NormalizeAddress(from)) {
+				ignored++
+				continue
+			}
+		case kind == "EVENT" && m.Verb == cipmini.VerbRSVP.String():
+			key = "event"
+			if from != m.UID {
+				ignored++
+				continue
+			}
+		default:
+			continue
+		}
+		if done[key] {
+			ignored++
+			continue
+		}
+		done[key] = true
 		seen := append(append([]string(nil), m.Seen...), strings.ToLower(from))
 		if m.Hops >= MaxRedirects || contains(seen, strings.ToLower(to)) {
 			log.Error("store: redirect loop or too many redirects; not followed", "from", from, "to", to, "hops", m.Hops)
@@ -265,18 +303,15 @@ func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) [
 		}
 		n := *m
 		n.ID, n.Hops, n.Seen, n.Tries, n.LastError = m.ID+"r"+strconv.Itoa(m.Hops+1)+"-"+strconv.Itoa(len(out)), m.Hops+1, seen, 0, ""
-		n.NextTry = c.Now().Unix()
+		n.State, n.NextTry = OutQueued, c.Now().Unix()
 		var err error
-		switch {
-		case kind == "USER" && m.Verb == cipmini.VerbSendEvent.String():
+		if kind == "USER" {
 			n.To = domainOf(vcal.NormalizeAddress(to))
 			n.For = []string{vcal.NormalizeAddress(to)}
 			n.Data, err = rewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
-		case kind == "EVENT" && m.Verb == cipmini.VerbRSVP.String():
+		} else {
 			n.UID = to
 			n.Data, err = rewriteUID(m.Data, to)
-		default:
-			continue
 		}
 		if err != nil {
 			log.Error("store: cannot follow a redirect", "line", in.String(), "err", err)
@@ -284,6 +319,9 @@ func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) [
 		}
 		log.Info("store: following a redirect", "line", in.String())
 		out = append(out, &n)
+	}
+	if ignored > 0 {
+		log.Warn("store: REDIRECT lines not about this message, repeated or malformed; ignored", "lines", ignored)
 	}
 	return out
 }

@@ -148,16 +148,12 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 	if err != nil {
 		return err
 	}
+	ends := messageEnds(r, len(out) > 0)
 	for _, m := range out {
 		s.outSeq++
 		m.ID = newOutID(now, s.outSeq)
 		m.State, m.Created, m.NextTry = OutQueued, now.Unix(), now.Unix()
-		switch {
-		case r.Span != nil:
-			m.Ends = r.Span[1]
-		case r.textless():
-			m.Ends = r.Ends // a declined invitation's answer
-		}
+		m.Ends = ends
 	}
 	err = s.db.Update(func(tx *Tx) error {
 		if err := tx.Set(eventKey(r.UID), val); err != nil {

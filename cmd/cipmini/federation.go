@@ -29,6 +29,7 @@ func startCourier(cfg *Config, dir *store.Directory, db *store.DB, sched *store.
 	c := store.NewCourier(db, dir, newLocator(cfg), log)
 	c.TLS = sec.clientConfig
 	c.Now = sched.Now
+	c.QueueLimits = sched.QueueLimits
 	c.Backoff, _ = cfg.backoff() // checked when the configuration was read
 	sched.Queued = c.Wake
 	ctx, cancel := context.WithCancel(context.Background())
