@@ -47,6 +47,11 @@ type Scheduler struct {
 	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
 	// before use.
 	MaxStoreBytes int64
+	// AnonymousStoreShare is the part of MaxStoreBytes anonymous sessions
+	// may fill (quota.go); the rest is kept for logged-in users and peers.
+	// Default DefaultAnonymousStoreShare (0.75); values outside (0, 1]
+	// mean the default. Set before use.
+	AnonymousStoreShare float64
 	// QueueLimits bound the outgoing queue per peer; set before use. The
 	// zero value means the defaults.
 	QueueLimits QueueLimits

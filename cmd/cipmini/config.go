@@ -48,7 +48,7 @@ type Config struct {
 	PeerCA                    string  `toml:"peer_ca"`
 	TLSListen                 *string `toml:"tls_listen"`
 	AllowPlaintextLogin       bool    `toml:"allow_plaintext_login"`
-	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default 32
+	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default half of max_conns
 	MaxLoginFailuresPerMinute *int    `toml:"max_login_failures_per_minute"` // default 10
 	MaxEventsPerHour          *int    `toml:"max_events_per_hour"`           // default 600, per client
 	// Resource bounds (README, Security; quotas.go): octets of SENDEVENT
@@ -62,6 +62,10 @@ type Config struct {
 	MaxHTTPConns     *int   `toml:"max_http_conns"`
 	AuthFailureDelay string `toml:"auth_failure_delay"`
 	BusyIdleTimeout  string `toml:"busy_idle_timeout"`
+
+	// AnonymousStoreShare is the part of max_store_bytes anonymous
+	// sessions may fill (default 0.75; above 0, at most 1).
+	AnonymousStoreShare *float64 `toml:"anonymous_store_share"`
 	// HTTP (README, Room panel and HTTP; httpconfig.go): the listen
 	// address of free/busy, ICS, room panel, /healthz and /metrics ("" for
 	// none, the default); the PIN or token panel actions need ("": the
