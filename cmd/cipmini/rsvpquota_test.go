@@ -95,3 +95,52 @@ func TestRSVPFloodThrottled(t *testing.T) {
 		t.Fatalf("%d changing answers taken, %d refused: want at most the 20 an hour", taken, refused)
 	}
 }
+
+// folded folds a content line at 74 octets (RFC 5545 3.1).
+func folded(line string) string {
+	var b strings.Builder
+	for len(line) > 74 {
+		b.WriteString(line[:74] + "\r\n ")
+		line = line[74:]
+	}
+	return b.String() + line
+}
+
+// When anonymous sessions have filled their share of max_store_bytes, a
+// stranger's answer that grows the record (a long comment) gets NO 007,
+// while one that keeps its size is still taken.
+func TestRSVPGrowingAtStoreCap(t *testing.T) {
+	const uid = "rsvp-cap@bounds.test"
+	d, _ := rsvpDaemon(t, "max_events_per_hour = 0\nmax_bytes_per_hour = 0\nmax_store_bytes = 1048576", uid)
+	c, _ := cipFrom(t, d, "127.0.0.24")
+	if got := c.rsvp(remoteReply(uid, "ACCEPTED", "short")); got != "OK 000 RSVP stored" {
+		t.Fatalf("first answer: %q", got)
+	}
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 9)
+	fillStore(t, c, "rsvpfill", "mallory@attacker.test", day)
+	// Top up with small invitations, so that the file is close to the
+	// anonymous share.
+	for i := 0; ; i++ {
+		got := c.send(bigInvitation(fmt.Sprintf("rsvptop-%d@bounds.test", i), "mallory@attacker.test", 0, day.AddDate(0, 0, 5).Add(time.Duration(i)*time.Hour), 2<<10, ""))
+		if got == storeFullText {
+			break
+		}
+		if !strings.HasPrefix(got, "OK ") || i > 40 {
+			t.Fatalf("small invitation %d: %q", i, got)
+		}
+	}
+	long := strings.Repeat("w", 20<<10)
+	data := []byte(strings.Replace(string(remoteReply(uid, "ACCEPTED", "X")), "COMMENT:X", folded("COMMENT:"+long), 1))
+	if got := c.rsvp(data); got != storeFullText {
+		t.Fatalf("growing answer at the cap: %q", got)
+	}
+	if !logShows(d, "store: the store is full: answer that grows the event refused", 5*time.Second) {
+		t.Fatalf("no log line for the refused answer:\n%s", d.log)
+	}
+	if got := c.rsvp(remoteReply(uid, "ACCEPTED", "short")); got != "OK 000 RSVP stored" {
+		t.Fatalf("the same answer again: %q", got)
+	}
+	if got := c.rsvp(remoteReply(uid, "DECLINED", "short")); got != "OK 000 RSVP stored" {
+		t.Fatalf("an answer of the same size at the cap: %q", got)
+	}
+}

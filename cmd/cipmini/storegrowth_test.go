@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,16 +133,21 @@ func TestStoreCapRefusesGrowingChanges(t *testing.T) {
 // (0.75 by default): then a stranger's invitation is refused while a
 // logged-in user's is still taken.
 func TestStoreCapKeepsRoomForUsers(t *testing.T) {
+	t.Run("default", func(t *testing.T) { storeCapKeepsRoom(t, "", 0.75) })
+	t.Run("half", func(t *testing.T) { storeCapKeepsRoom(t, "anonymous_store_share = 0.5", 0.5) })
+}
+
+func storeCapKeepsRoom(t *testing.T, setting string, share float64) {
 	const limit = 1 << 20
 	dir := t.TempDir()
-	d := startDaemon(t, boundsConfig(t, fmt.Sprintf("max_store_bytes = %d\nmax_bytes_per_hour = 0\nmax_events_per_hour = 0", limit)), dir)
+	d := startDaemon(t, boundsConfig(t, fmt.Sprintf("max_store_bytes = %d\nmax_bytes_per_hour = 0\nmax_events_per_hour = 0\n%s", limit, setting)), dir)
 	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 7)
 	stranger, _ := cipFrom(t, d, "127.0.0.18")
 	stored := fillStore(t, stranger, "anon", "mallory@attacker.test", day)
 	n := dataFileSize(dir)
 	t.Logf("%d anonymous invitations of 40 KiB stored, data file %d octets", len(stored), n)
-	if len(stored) < 8 || n > limit*3/4 {
-		t.Fatalf("%d stored anonymously, data file %d octets: want at most three quarters of %d", len(stored), n, limit)
+	if len(stored) < 5 || n > int64(share*limit) || n < int64(share*limit)-200<<10 {
+		t.Fatalf("%d stored anonymously, data file %d octets: want close to %g of %d", len(stored), n, share, limit)
 	}
 	// Another stranger's address is refused too: the share is for all of
 	// them together.
@@ -156,6 +163,22 @@ func TestStoreCapKeepsRoomForUsers(t *testing.T) {
 		at := day.AddDate(0, 0, 10).Add(time.Duration(i) * time.Hour)
 		if got := c.send(bigInvitation(fmt.Sprintf("user-%d@bounds.test", i), "alice@bounds.test", 0, at, 40<<10, "")); !strings.HasPrefix(got, "OK ") {
 			t.Fatalf("alice's invitation %d after strangers filled their share: %q", i, got)
+		}
+	}
+}
+
+// anonymous_store_share is a share above 0 and at most 1.
+func TestStoreCapAnonymousShareSetting(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.toml")
+	for _, tc := range []struct {
+		text string
+		ok   bool
+	}{{"anonymous_store_share = 0.5", true}, {"anonymous_store_share = 1", true},
+		{"anonymous_store_share = 0", false}, {"anonymous_store_share = 1.5", false}, {"anonymous_store_share = -0.2", false}} {
+		os.WriteFile(cfg, []byte("server_id = \"r.example\"\n"+tc.text+"\n"), 0o600)
+		out, err := runCmd(t, "", "check", "--config", cfg)
+		if (err == nil) != tc.ok || (!tc.ok && !strings.Contains(out, "anonymous_store_share")) {
+			t.Errorf("check of %q: %v\n%s", tc.text, err, out)
 		}
 	}
 }
