@@ -43,7 +43,8 @@ type Scheduler struct {
 	// Queued, when set, is called after messages for other servers were
 	// queued (a Courier's Wake).
 	Queued func()
-	// MaxStoreBytes caps the data file for new invitations (quota.go).
+	// MaxStoreBytes caps the data file for new invitations and changes that
+	// grow a stored event (quota.go).
 	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
 	// before use.
 	MaxStoreBytes int64
