@@ -24,7 +24,9 @@ const DefaultBytesPerHour = 4 << 20
 // address (an IPv4 address or an IPv6 /64). A SENDEVENT past the cap is
 // answered "NO 007 Too many events, try again later" without reaching the
 // Backend, and one past the octets "NO 007 Too much data, try again
-// later"; one answered NO does not count. RSVP and FREEBUSY pass through.
+// later"; one answered NO does not count. An RSVP counts as a SENDEVENT
+// (one event and its octets, from the same allowances); FREEBUSY passes
+// through.
 //
 // The table of clients holds at most MaxClients entries, forgetting idle
 // clients first. Set the fields before use; RateLimit is safe for
@@ -76,9 +78,16 @@ func rateKey(req *Request) Identity {
 // allowances, calls Backend and gives them back when the answer is NO (or
 // the Backend panics).
 func (r *RateLimit) SendEvent(ctx context.Context, req *Request) *Reply {
+	return r.metered(ctx, req, r.Backend.SendEvent)
+}
+
+// metered takes one event and the data's octets from the client's
+// allowances, calls do and gives them back when the answer is NO (or do
+// panics).
+func (r *RateLimit) metered(ctx context.Context, req *Request, do func(context.Context, *Request) *Reply) *Reply {
 	n, nb := r.perHour(), r.bytesPerHour()
 	if n < 0 && nb < 0 {
-		return r.Backend.SendEvent(ctx, req)
+		return do(ctx, req)
 	}
 	key := rateKey(req)
 	r.buckets()
@@ -103,14 +112,16 @@ func (r *RateLimit) SendEvent(ctx context.Context, req *Request) *Reply {
 			r.bytes.add(key, -size, 0)
 		}
 	}()
-	reply := r.Backend.SendEvent(ctx, req)
+	reply := do(ctx, req)
 	stored = reply != nil && reply.Completion.OK
 	return reply
 }
 
-// RSVP calls Backend.
+// RSVP counts as SendEvent does, against the same allowances: an answer
+// rewrites a stored record (its status, comment and history) as an
+// invitation writes one.
 func (r *RateLimit) RSVP(ctx context.Context, req *Request) *Reply {
-	return r.Backend.RSVP(ctx, req)
+	return r.metered(ctx, req, r.Backend.RSVP)
 }
 
 // FreeBusy calls Backend.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/vcal"
@@ -66,6 +67,12 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 			}
 		}
 	}
+	if rsvpUnchanged(rec, rp) {
+		// A retransmission or a repeated answer: nothing is written.
+		return rsvpReply(rec, rp, ev)
+	}
+	before := *rec
+	before.Holders, before.Answers, before.Comments = maps.Clone(rec.Holders), maps.Clone(rec.Answers), maps.Clone(rec.Comments)
 	var answered []string
 	for _, a := range rp.Attendees {
 		answered = append(answered, a.Address)
@@ -88,14 +95,41 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 			rec.Comments[a.Address] = rp.Comment
 		}
 	}
+	if s.storeFull(req.Identity, rec.UID, "answer that grows the event", growth(&before, rec)) {
+		return storeFullReply()
+	}
 	s.recordChange(rec, who(req), "rsvp", answered)
 	if err := s.save(rec); err != nil {
 		return tempFailure(s.log, "storing an answer", err)
 	}
 	s.reindex(rec, ev)
+	return rsvpReply(rec, rp, ev)
+}
 
-	// The answering attendees first, as in the draft's last example, then
-	// the owner and the others.
+// rsvpUnchanged reports whether an answer changes nothing stored: every
+// answering attendee's status is the one stored, and the comment is
+// absent or the one stored.
+func rsvpUnchanged(rec *eventRecord, rp *vcal.Reply) bool {
+	for _, a := range rp.Attendees {
+		st := a.PartStat
+		if st == "" {
+			st = NeedsAction
+		}
+		cur, local := rec.Holders[a.Address]
+		if !local {
+			cur = rec.Answers[a.Address]
+		}
+		if cur != st || (rp.Comment != "" && rec.Comments[a.Address] != rp.Comment) {
+			return false
+		}
+	}
+	return true
+}
+
+// rsvpReply is the answer to an RSVP taken: "* CONFIRMED" for the
+// answering attendees first, as in the draft's last example, then for the
+// owner and the others, whose status is accepted.
+func rsvpReply(rec *eventRecord, rp *vcal.Reply, ev *vcal.Event) *cipmini.Reply {
 	var info []cipmini.Info
 	said := map[string]bool{}
 	confirm := func(addr string) {

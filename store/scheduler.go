@@ -43,10 +43,16 @@ type Scheduler struct {
 	// Queued, when set, is called after messages for other servers were
 	// queued (a Courier's Wake).
 	Queued func()
-	// MaxStoreBytes caps the data file for new invitations (quota.go).
+	// MaxStoreBytes caps the data file for new invitations and changes that
+	// grow a stored event (quota.go).
 	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
 	// before use.
 	MaxStoreBytes int64
+	// AnonymousStoreShare is the part of MaxStoreBytes anonymous sessions
+	// may fill (quota.go); the rest is kept for logged-in users and peers.
+	// Default DefaultAnonymousStoreShare (0.75); values outside (0, 1]
+	// mean the default. Set before use.
+	AnonymousStoreShare float64
 	// QueueLimits bound the outgoing queue per peer; set before use. The
 	// zero value means the defaults.
 	QueueLimits QueueLimits

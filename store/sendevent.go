@@ -93,7 +93,7 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		// Nothing to cancel (as CalendarServer does): nothing stored.
 		return &cipmini.Reply{Completion: cipmini.OK(cipmini.CodeNone, "Nothing to cancel")}
 	}
-	if old == nil && s.storeFull(ev.UID, len(req.Data)) {
+	if old == nil && s.storeFull(req.Identity, ev.UID, "new invitation", int64(len(req.Data))) {
 		return storeFullReply()
 	}
 
@@ -127,6 +127,9 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 			d.rec.describe(stored)
 		}
 		s.slim(d.rec, stored)
+		if old != nil && !cancel && s.storeFull(req.Identity, ev.UID, "change that grows the event", growth(old, d.rec)) {
+			return storeFullReply()
+		}
 		if d.rec.textless() {
 			stored = nil
 		}

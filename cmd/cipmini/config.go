@@ -48,12 +48,13 @@ type Config struct {
 	PeerCA                    string  `toml:"peer_ca"`
 	TLSListen                 *string `toml:"tls_listen"`
 	AllowPlaintextLogin       bool    `toml:"allow_plaintext_login"`
-	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default 32
+	MaxConnsPerAddr           *int    `toml:"max_conns_per_addr"`            // default half of max_conns
 	MaxLoginFailuresPerMinute *int    `toml:"max_login_failures_per_minute"` // default 10
-	MaxEventsPerHour          *int    `toml:"max_events_per_hour"`           // default 600, per client
+	MaxEventsPerHour          *int    `toml:"max_events_per_hour"`           // default 600, per client, RSVPs included
 	// Resource bounds (README, Security; quotas.go): octets of SENDEVENT
-	// data per client an hour (default 4 MiB), the data file's cap for
-	// new invitations (default 64 MiB, or the board's), HTTP connections
+	// and RSVP data per client an hour (default 4 MiB), the data file's
+	// cap for new invitations and changes that grow a stored event
+	// (default 64 MiB, or the board's), HTTP connections
 	// (default 64, or the board's), the wait before a failed login is
 	// answered ("1s"), and how long a session may sit idle while the
 	// server is more than three quarters full ("30s").
@@ -62,6 +63,10 @@ type Config struct {
 	MaxHTTPConns     *int   `toml:"max_http_conns"`
 	AuthFailureDelay string `toml:"auth_failure_delay"`
 	BusyIdleTimeout  string `toml:"busy_idle_timeout"`
+
+	// AnonymousStoreShare is the part of max_store_bytes anonymous
+	// sessions may fill (default 0.75; above 0, at most 1).
+	AnonymousStoreShare *float64 `toml:"anonymous_store_share"`
 	// HTTP (README, Room panel and HTTP; httpconfig.go): the listen
 	// address of free/busy, ICS, room panel, /healthz and /metrics ("" for
 	// none, the default); the PIN or token panel actions need ("": the

@@ -19,6 +19,9 @@ func (c *Config) checkQuotas() error {
 			return fmt.Errorf("%s = %d: want 0 (no limit) or more", key, *v)
 		}
 	}
+	if v := c.AnonymousStoreShare; v != nil && !(*v > 0 && *v <= 1) {
+		return fmt.Errorf("anonymous_store_share = %g: want a share above 0 and at most 1", *v)
+	}
 	if c.MaxHTTPConns != nil && *c.MaxHTTPConns < 0 {
 		return fmt.Errorf("max_http_conns = %d: want 0 (no limit) or more", *c.MaxHTTPConns)
 	}
@@ -78,6 +81,9 @@ func (c *Config) applyQuotas(srv *cipmini.Server, sched *store.Scheduler) {
 	}
 	srv.BusyIdleTimeout, _ = durationSetting("busy_idle_timeout", c.BusyIdleTimeout)
 	sched.MaxStoreBytes = limit(c.MaxStoreBytes)
+	if c.AnonymousStoreShare != nil {
+		sched.AnonymousStoreShare = *c.AnonymousStoreShare
+	}
 }
 
 // webQuotas are the HTTP server's options from the bounds' settings.
