@@ -108,3 +108,19 @@ func TestInstanceLengthAcrossDST(t *testing.T) {
 		t.Errorf("autumn PT24H: %s %v", got, err)
 	}
 }
+
+// A THISANDFUTURE override that only changes the length leaves the later
+// instances where they are, even an RDATE at the second of two equal wall
+// clock times: 2027-10-31 02:30+01 (01:30Z) in Berlin, not 02:30+02.
+func TestThisAndFutureLengthOnlyKeepsInstants(t *testing.T) {
+	berlin := mustLoad(t, "Europe/Berlin")
+	r := &Recurrence{Start: time.Date(2027, 10, 30, 2, 30, 0, 0, berlin), Duration: Duration{Clock: time.Hour},
+		RDates: []Period{{Start: utc(2027, 10, 31, 1, 30, 0)}},
+		Overrides: map[int64]Override{
+			utc(2027, 10, 30, 0, 30, 0).Unix(): {Start: utc(2027, 10, 30, 0, 30, 0), End: utc(2027, 10, 30, 1, 0, 0), ThisAndFuture: true, Duration: Duration{Clock: 30 * time.Minute}},
+		}}
+	ins, err := r.Between(utc(2027, 10, 1, 0, 0, 0), utc(2027, 11, 1, 0, 0, 0), 0)
+	if got := spans(ins); err != nil || got != "10-30T00:30-01:00 10-31T01:30-02:00" {
+		t.Fatalf("got %s %v", got, err)
+	}
+}

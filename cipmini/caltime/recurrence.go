@@ -310,8 +310,10 @@ func (q *query) addGoverned(id int64, start, end time.Time) bool {
 		return true
 	}
 	if !f.o.Start.IsZero() {
-		loc := q.r.Start.Location()
-		start = time.Unix(wallToUnix(civilOf(start.In(loc))+f.wall, loc), 0).In(loc)
+		if f.wall != 0 {
+			loc := q.r.Start.Location()
+			start = time.Unix(wallToUnix(civilOf(start.In(loc))+f.wall, loc), 0).In(loc)
+		}
 		end = f.o.Duration.AddTo(start)
 	}
 	return q.add(time.Unix(id, 0), start, end, f.o.Transparent)
