@@ -51,10 +51,13 @@ type Period struct{ Start, End time.Time }
 //
 // With ThisAndFuture (RECURRENCE-ID;RANGE=THISANDFUTURE, RFC 5545 3.8.4.4)
 // the override also applies to every later instance of the rules and
-// RDATEs (up to the next ThisAndFuture override): each moves by the exact
-// time between the RECURRENCE-ID and Start, lasts Duration (when Start is
-// set), takes Transparent, and disappears when Cancelled. Instances with an
-// override of their own keep it.
+// RDATEs (up to the next ThisAndFuture override): each moves by the
+// wall-clock time between the RECURRENCE-ID and Start read in the series'
+// location (so a move from 10:00 to 11:00 stays one from 10:00 to 11:00
+// across a daylight-saving change, as the series itself keeps its time of
+// day), lasts Duration (when Start is set), takes Transparent, and
+// disappears when Cancelled. Instances with an override of their own keep
+// it.
 type Override struct {
 	Start, End    time.Time
 	Cancelled     bool
@@ -74,10 +77,18 @@ type Instance struct {
 var errNoStart = errors.New("caltime: recurrence without start")
 
 // Validate checks that the recurrence can be expanded: a start within the
-// years 1 to 9999 and rules that parse.
+// years 1 to 9999, rules that parse, and ThisAndFuture overrides that move
+// the later instances by at most MaxDurationDays.
 func (r *Recurrence) Validate() error {
-	_, err := r.rules()
-	return err
+	if _, err := r.rules(); err != nil {
+		return err
+	}
+	for _, f := range r.futureOverrides() {
+		if max(f.wall, -f.wall) > MaxDurationDays*secondsPerDay {
+			return errors.New("caltime: RANGE=THISANDFUTURE moves the instances by more than 100 years")
+		}
+	}
+	return nil
 }
 
 func (r *Recurrence) rules() ([]*rule, error) {
@@ -191,18 +202,24 @@ func (q *query) futureReach() (span, shift time.Duration) {
 	span = q.r.Duration.maxSpan()
 	for _, f := range q.future {
 		span = max(span, f.o.Duration.maxSpan())
-		shift = max(shift, f.shift, -f.shift)
+		shift = max(shift, f.shift)
 	}
 	return span, shift
 }
 
-// futureOverride is a ThisAndFuture override with the exact shift it
-// gives the instances it governs.
+// futureOverride is a ThisAndFuture override with the wall-clock shift
+// (seconds) it gives the instances it governs, and a bound of the exact
+// time that shift moves an instance.
 type futureOverride struct {
 	id    int64
 	o     Override
+	wall  int64
 	shift time.Duration
 }
+
+// offsetSlack bounds the change of a location's UTC offset between two
+// instants (a zone that skipped a whole day changed it by 24 hours).
+const offsetSlack = 26 * time.Hour
 
 // futureOverrides returns the ThisAndFuture overrides sorted by
 // RECURRENCE-ID.
@@ -214,7 +231,14 @@ func (r *Recurrence) futureOverrides() []futureOverride {
 		}
 		f := futureOverride{id: id, o: o}
 		if !o.Start.IsZero() {
-			f.shift = o.Start.Sub(time.Unix(id, 0))
+			loc := r.Start.Location()
+			f.wall = civilOf(o.Start.In(loc)) - civilOf(time.Unix(id, 0).In(loc))
+			if f.wall != 0 {
+				// Validate refuses more; the bound keeps the window arithmetic
+				// within a time.Duration.
+				abs := min(max(f.wall, -f.wall), MaxDurationDays*secondsPerDay)
+				f.shift = time.Duration(abs)*time.Second + offsetSlack
+			}
 		}
 		out = append(out, f)
 	}
@@ -286,7 +310,10 @@ func (q *query) addGoverned(id int64, start, end time.Time) bool {
 		return true
 	}
 	if !f.o.Start.IsZero() {
-		start = start.Add(f.shift)
+		if f.wall != 0 {
+			loc := q.r.Start.Location()
+			start = time.Unix(wallToUnix(civilOf(start.In(loc))+f.wall, loc), 0).In(loc)
+		}
 		end = f.o.Duration.AddTo(start)
 	}
 	return q.add(time.Unix(id, 0), start, end, f.o.Transparent)
