@@ -106,9 +106,9 @@ type retirement struct {
 // last occurrence ended) and deleted from the live store; a cancelled
 // event is archived and kept as a tombstone (a record without text,
 // textless.go: UID, SEQUENCE, DTSTAMP, owner, answers, history, end),
-// which keeps refusing older versions until the event's time is past, and
-// is then deleted (a tombstone of an event that recurs for ever,
-// KeepHistory after its last change); a declined invitation kept without
+// which keeps refusing older versions until both the event's time and
+// KeepHistory after its last change are past (an older version may carry
+// a later time), and is then deleted; a declined invitation kept without
 // text is deleted the same way, with nothing to archive. The archive is
 // fsynced before the live records change: a crash in between leaves at
 // worst an event twice in the archive, never lost. Whatever the setting,
@@ -154,12 +154,11 @@ func (s *Scheduler) planRetirement(now time.Time) ([]retirement, error) {
 		switch {
 		case !e.known, e.cancelled && !e.textless:
 			due = append(due, uid)
-		case e.textless && e.unbounded:
-			if e.updated <= keepUntil {
-				due = append(due, uid)
-			}
 		case e.textless:
-			if e.ends <= now.Unix() {
+			// Kept until both its time and KeepHistory after its last
+			// change are past: an older version may carry a later time,
+			// and a late replay of it must still meet the record.
+			if e.updated <= keepUntil && (!e.unbounded && e.ends <= now.Unix() || e.unbounded) {
 				due = append(due, uid)
 			}
 		case !e.unbounded && e.ends <= keepUntil:
