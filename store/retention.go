@@ -247,7 +247,7 @@ func (s *Scheduler) retireBatch(batch []retirement, rep *MaintenanceReport) erro
 		byYear[r.year] = append(byYear[r.year], r.text)
 	}
 	for _, y := range years {
-		if err := appendArchive(s.db.Dir(), y, byYear[y], s.archived); err != nil {
+		if err := appendArchive(s.db.Dir(), y, byYear[y], s.archived, s.log); err != nil {
 			return err
 		}
 	}
