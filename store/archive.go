@@ -178,6 +178,13 @@ func setAside(path string) (string, error) {
 // damagedInfix follows archiveSuffix in the name of a file moved aside.
 const damagedInfix = ".damaged-"
 
+// IsArchiveFile reports whether name (a file of ArchiveDirName) is part
+// of the archive: a yearly file or one moved aside as damaged, which
+// FindArchived reads too.
+func IsArchiveFile(name string) bool {
+	return strings.HasSuffix(name, archiveSuffix) || strings.Contains(name, archiveSuffix+damagedInfix)
+}
+
 // archiveOrder returns the key that sorts archive files by year, a year's
 // damaged files (oldest first) before its current one.
 func archiveOrder(name string) string {
@@ -219,7 +226,7 @@ func FindArchived(dataDir, uid string) ([]ArchivedEvent, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if (strings.HasSuffix(e.Name(), archiveSuffix) || strings.Contains(e.Name(), archiveSuffix+damagedInfix)) && e.Type().IsRegular() {
+		if IsArchiveFile(e.Name()) && e.Type().IsRegular() {
 			names = append(names, e.Name())
 		}
 	}
