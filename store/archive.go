@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -34,13 +36,16 @@ func (db *DB) Dir() string { return db.dir }
 // appendArchive appends the iCalendar objects to the archive file of year,
 // as one gzip member, and fsyncs it (and the directories, when it made
 // them) before it returns: an event is deleted from the live store only
-// after it is on disk here. A member left torn by a crash is cut off first,
-// so that every complete member stays readable.
+// after it is on disk here. A member left torn by a crash (damage after
+// the last whole member) is cut off first, so that every complete member
+// stays readable; a file damaged anywhere else is moved aside whole, to
+// YEAR.ics.gz.damaged-UNIX (FindArchived still reads it), logged and
+// counted (ArchivesSetAside), and a new file is started.
 //
 // verified caches, per archive path, the size up to which the file was
 // found or written whole by this process, so that a night's append reads
-// the year's file only the first time; it may be nil.
-func appendArchive(dataDir string, year int, objects []string, verified map[string]int64) error {
+// the year's file only the first time; it may be nil. log may be nil.
+func appendArchive(dataDir string, year int, objects []string, verified map[string]int64, log *slog.Logger) error {
 	dir := filepath.Join(dataDir, ArchiveDirName)
 	made := false
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
@@ -54,7 +59,7 @@ func appendArchive(dataDir string, year int, objects []string, verified map[stri
 	if err != nil {
 		return fmt.Errorf("store: archive: %w", err)
 	}
-	defer f.Close()
+	defer func() { f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("store: archive: %w", err)
@@ -62,13 +67,32 @@ func appendArchive(dataDir string, year int, objects []string, verified map[stri
 	created := fi.Size() == 0
 	good, ok := verified[path]
 	if !ok || good != fi.Size() {
-		if good, err = wholeMembers(f); err != nil {
-			return err
+		w, err := walkMembers(f, fi.Size(), nil)
+		if err != nil {
+			return fmt.Errorf("store: archive: %w", err)
 		}
-	}
-	if good != fi.Size() {
-		if err := f.Truncate(good); err != nil {
-			return fmt.Errorf("store: archive: cutting a torn batch off %s: %w", path, err)
+		switch {
+		case !w.damaged:
+			good = fi.Size()
+		case w.tornTail():
+			good = w.goodEnd
+			if err := f.Truncate(good); err != nil {
+				return fmt.Errorf("store: archive: cutting a torn batch off %s: %w", path, err)
+			}
+		default:
+			f.Close()
+			aside, err := setAside(path)
+			if err != nil {
+				return err
+			}
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Error("store: archive file damaged; moved aside whole and a new one started", "file", path, "moved_to", aside)
+			if f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+				return fmt.Errorf("store: archive: %w", err)
+			}
+			good, created = 0, true
 		}
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
@@ -135,31 +159,39 @@ func (c *countingReader) ReadByte() (byte, error) {
 	return b, err
 }
 
-// wholeMembers returns the length of the run of complete gzip members at
-// the start of f.
-func wholeMembers(f *os.File) (int64, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, fmt.Errorf("store: archive: %w", err)
+// setAside renames a damaged archive file to path.damaged-UNIX (never
+// over another) and syncs its directory; it returns the new name.
+func setAside(path string) (string, error) {
+	for ts := time.Now().Unix(); ; ts++ {
+		to := path + damagedInfix + strconv.FormatInt(ts, 10)
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(path, to); err != nil {
+			return "", fmt.Errorf("store: archive: moving a damaged file aside: %w", err)
+		}
+		archivesSetAside.Add(1)
+		return to, syncDir(filepath.Dir(path))
 	}
-	cr := &countingReader{r: bufio.NewReader(f)}
-	var good int64
-	var zr *gzip.Reader
-	for {
-		var err error
-		if zr == nil {
-			zr, err = gzip.NewReader(cr)
-		} else {
-			err = zr.Reset(cr)
-		}
-		if err != nil {
-			return good, nil // io.EOF at the end, or a torn header
-		}
-		zr.Multistream(false)
-		if _, err := io.Copy(io.Discard, zr); err != nil {
-			return good, nil
-		}
-		good = cr.n
+}
+
+// damagedInfix follows archiveSuffix in the name of a file moved aside.
+const damagedInfix = ".damaged-"
+
+// IsArchiveFile reports whether name (a file of ArchiveDirName) is part
+// of the archive: a yearly file or one moved aside as damaged, which
+// FindArchived reads too.
+func IsArchiveFile(name string) bool {
+	return strings.HasSuffix(name, archiveSuffix) || strings.Contains(name, archiveSuffix+damagedInfix)
+}
+
+// archiveOrder returns the key that sorts archive files by year, a year's
+// damaged files (oldest first) before its current one.
+func archiveOrder(name string) string {
+	if strings.HasSuffix(name, archiveSuffix) {
+		return name + "~"
 	}
+	return name
 }
 
 // ArchivedEvent is one event found in the archive.
@@ -194,11 +226,11 @@ func FindArchived(dataDir, uid string) ([]ArchivedEvent, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), archiveSuffix) && e.Type().IsRegular() {
+		if IsArchiveFile(e.Name()) && e.Type().IsRegular() {
 			names = append(names, e.Name())
 		}
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool { return archiveOrder(names[i]) < archiveOrder(names[j]) })
 	var out []ArchivedEvent
 	seen := map[string]bool{}
 	for _, name := range names {
@@ -223,52 +255,59 @@ func FindArchived(dataDir, uid string) ([]ArchivedEvent, error) {
 }
 
 // scanArchive calls fn with every VCALENDAR object of one archive file
-// whose unfolded text mentions uid.
+// whose unfolded text mentions uid. A member that does not read whole is
+// skipped from where it fails (the objects before are given), and the
+// reading resumes at the next gzip header; a line longer than
+// maxArchiveEntry skips the rest of its member. Memory is bounded by
+// maxArchiveEntry, time by maxArchiveInflate.
 func scanArchive(path, uid string, fn func(obj []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("store: archive: %w", err)
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
+	fi, err := f.Stat()
 	if err != nil {
-		return nil // empty, or torn before the first batch was whole
+		return fmt.Errorf("store: archive: %w", err)
 	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 64<<10), maxArchiveEntry)
 	var obj bytes.Buffer
-	in := false
-	for sc.Scan() {
-		line := sc.Bytes()
-		if bytes.EqualFold(bytes.TrimSpace(line), []byte("BEGIN:VCALENDAR")) {
-			obj.Reset()
-			in = true
+	var fnErr error
+	_, err = walkMembers(f, fi.Size(), func(r io.Reader) {
+		if fnErr != nil {
+			return
 		}
-		if !in {
-			continue
-		}
-		if obj.Len()+len(line) > maxArchiveEntry {
-			in = false
-			continue
-		}
-		obj.Write(line)
-		obj.WriteString("\r\n")
-		if bytes.EqualFold(bytes.TrimSpace(line), []byte("END:VCALENDAR")) {
-			in = false
-			if mentions(obj.Bytes(), uid) {
-				if err := fn(bytes.Clone(obj.Bytes())); err != nil {
-					return err
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64<<10), maxArchiveEntry)
+		in := false
+		for sc.Scan() {
+			line := sc.Bytes()
+			if bytes.EqualFold(bytes.TrimSpace(line), []byte("BEGIN:VCALENDAR")) {
+				obj.Reset()
+				in = true
+			}
+			if !in {
+				continue
+			}
+			if obj.Len()+len(line) > maxArchiveEntry {
+				in = false
+				continue
+			}
+			obj.Write(line)
+			obj.WriteString("\r\n")
+			if bytes.EqualFold(bytes.TrimSpace(line), []byte("END:VCALENDAR")) {
+				in = false
+				if mentions(obj.Bytes(), uid) {
+					if fnErr = fn(bytes.Clone(obj.Bytes())); fnErr != nil {
+						return
+					}
 				}
 			}
 		}
-	}
-	// A torn last batch ends the reading with a gzip or flate error: what
-	// came before it is whole and was given to fn. The next append cuts
-	// it off.
-	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+	})
+	if err != nil {
 		return fmt.Errorf("store: archive %s: %w", filepath.Base(path), err)
 	}
-	return nil
+	return fnErr
 }
 
 // mentions reports whether the unfolded text of obj contains uid.

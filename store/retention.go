@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -100,40 +101,57 @@ type retirement struct {
 	entry retireEntry  // the new entry for a kept tombstone
 }
 
+// retireHooks are called by a run of Maintain, for tests: synced after a
+// batch's archive append is fsynced and before its live records change,
+// under s.mu (an error ends the run there, as a crash would); between
+// after a batch's commit, without s.mu; batch, if > 0, replaces
+// retireBatch.
+type retireHooks struct {
+	synced  func() error
+	between func()
+	batch   int
+}
+
 // Maintain is the nightly step (README, Retention). With KeepHistory > 0:
 // an event whose last occurrence ended more than KeepHistory before now
 // is appended to the yearly archive of the data directory (the year its
 // last occurrence ended) and deleted from the live store; a cancelled
 // event is archived and kept as a tombstone (a record without text,
 // textless.go: UID, SEQUENCE, DTSTAMP, owner, answers, history, end),
-// which keeps refusing older versions until the event's time is past, and
-// is then deleted (a tombstone of an event that recurs for ever,
-// KeepHistory after its last change); a declined invitation kept without
+// which keeps refusing older versions until both the event's time and
+// KeepHistory after its last change are past (an older version may carry
+// a later time), and is then deleted; a declined invitation kept without
 // text is deleted the same way, with nothing to archive. The archive is
 // fsynced before the live records change: a crash in between leaves at
 // worst an event twice in the archive, never lost. Whatever the setting,
-// failed queue messages older than FailedKeep are removed. Maintain runs
-// under the Scheduler's lock, in batches of 500 events per commit; it is
-// safe for concurrent use.
+// failed queue messages older than FailedKeep are removed. Maintain
+// lists the UIDs due, then loads, archives and commits them in batches
+// of 500, each under the Scheduler's lock, which it releases between
+// batches so that bookings go on; each record is judged again in its
+// batch, as it may have changed meanwhile. It is safe for concurrent use.
 func (s *Scheduler) Maintain(now time.Time) (MaintenanceReport, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var rep MaintenanceReport
+	s.mu.Lock()
 	n, err := s.removeFailed(now)
+	s.mu.Unlock()
 	rep.FailedRemoved = n
 	if err != nil {
 		return rep, err
 	}
 	if s.KeepHistory > 0 {
-		plan, err := s.planRetirement(now)
-		if err != nil {
-			return rep, err
+		due := s.dueForRetirement(now)
+		size := retireBatch
+		if s.retireHooks.batch > 0 {
+			size = s.retireHooks.batch
 		}
-		for len(plan) > 0 {
-			batch := plan[:min(retireBatch, len(plan))]
-			plan = plan[len(batch):]
-			if err := s.retireBatch(batch, &rep); err != nil {
+		for len(due) > 0 {
+			batch := due[:min(size, len(due))]
+			due = due[len(batch):]
+			if err := s.retireUIDs(batch, now, &rep); err != nil {
 				return rep, err
+			}
+			if len(due) > 0 && s.retireHooks.between != nil {
+				s.retireHooks.between()
 			}
 		}
 	}
@@ -145,8 +163,10 @@ func (s *Scheduler) Maintain(now time.Time) (MaintenanceReport, error) {
 	return rep, nil
 }
 
-// planRetirement lists what is due; the caller holds s.mu.
-func (s *Scheduler) planRetirement(now time.Time) ([]retirement, error) {
+// dueForRetirement lists, in order, the UIDs the retirement index finds
+// due (or must read to know): only UIDs, so that the list costs little
+// however many are due.
+func (s *Scheduler) dueForRetirement(now time.Time) []string {
 	keepUntil := now.Add(-s.KeepHistory).Unix()
 	s.retire.mu.Lock()
 	var due []string
@@ -154,12 +174,11 @@ func (s *Scheduler) planRetirement(now time.Time) ([]retirement, error) {
 		switch {
 		case !e.known, e.cancelled && !e.textless:
 			due = append(due, uid)
-		case e.textless && e.unbounded:
-			if e.updated <= keepUntil {
-				due = append(due, uid)
-			}
 		case e.textless:
-			if e.ends <= now.Unix() {
+			// Kept until both its time and KeepHistory after its last
+			// change are past: an older version may carry a later time,
+			// and a late replay of it must still meet the record.
+			if e.updated <= keepUntil && (!e.unbounded && e.ends <= now.Unix() || e.unbounded) {
 				due = append(due, uid)
 			}
 		case !e.unbounded && e.ends <= keepUntil:
@@ -167,8 +186,27 @@ func (s *Scheduler) planRetirement(now time.Time) ([]retirement, error) {
 		}
 	}
 	s.retire.mu.Unlock()
+	sort.Strings(due)
+	return due
+}
+
+// retireUIDs judges, archives and retires one batch of UIDs under s.mu.
+func (s *Scheduler) retireUIDs(uids []string, now time.Time, rep *MaintenanceReport) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	plan, err := s.planRetirement(uids, now)
+	if err != nil || len(plan) == 0 {
+		return err
+	}
+	return s.retireBatch(plan, rep)
+}
+
+// planRetirement reads the records of uids and says what becomes of each
+// now; the caller holds s.mu.
+func (s *Scheduler) planRetirement(uids []string, now time.Time) ([]retirement, error) {
+	keepUntil := now.Add(-s.KeepHistory).Unix()
 	var plan []retirement
-	for _, uid := range due {
+	for _, uid := range uids {
 		rec, err := s.load(uid)
 		if err != nil {
 			return nil, err
@@ -179,7 +217,12 @@ func (s *Scheduler) planRetirement(now time.Time) ([]retirement, error) {
 		}
 		if rec.textless() {
 			// A tombstone's text is archived already; a declined
-			// invitation kept none.
+			// invitation kept none. Judged again: it may have changed
+			// since the list was made.
+			if rec.Updated > keepUntil || rec.Ends != 0 && rec.Ends > now.Unix() {
+				s.retire.note(rec)
+				continue
+			}
 			plan = append(plan, retirement{uid: uid})
 			continue
 		}
@@ -248,7 +291,12 @@ func (s *Scheduler) retireBatch(batch []retirement, rep *MaintenanceReport) erro
 		byYear[r.year] = append(byYear[r.year], r.text)
 	}
 	for _, y := range years {
-		if err := appendArchive(s.db.Dir(), y, byYear[y], s.archived); err != nil {
+		if err := appendArchive(s.db.Dir(), y, byYear[y], s.archived, s.log); err != nil {
+			return err
+		}
+	}
+	if s.retireHooks.synced != nil {
+		if err := s.retireHooks.synced(); err != nil {
 			return err
 		}
 	}

@@ -152,12 +152,12 @@ func TestArchiveTornTailAndDuplicates(t *testing.T) {
 	obj := func(uid string) string {
 		return event(uid, 1, stamp1, "20270101T100000Z", "20270101T110000Z", "alice@rooms.test", "room-1@rooms.test")
 	}
-	if err := appendArchive(dir, 2027, []string{obj("a@x"), obj("b@x")}, nil); err != nil {
+	if err := appendArchive(dir, 2027, []string{obj("a@x"), obj("b@x")}, nil, quietLog); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, ArchiveDirName, "2027.ics.gz")
 	whole, _ := os.ReadFile(path)
-	if err := appendArchive(dir, 2027, []string{obj("c@x")}, nil); err != nil {
+	if err := appendArchive(dir, 2027, []string{obj("c@x")}, nil, quietLog); err != nil {
 		t.Fatal(err)
 	}
 	full, _ := os.ReadFile(path)
@@ -166,7 +166,7 @@ func TestArchiveTornTailAndDuplicates(t *testing.T) {
 	if got, err := FindArchived(dir, "a@x"); err != nil || len(got) != 1 {
 		t.Fatalf("before the torn batch: %+v %v", got, err)
 	}
-	if err := appendArchive(dir, 2027, []string{obj("c@x"), obj("a@x")}, nil); err != nil {
+	if err := appendArchive(dir, 2027, []string{obj("c@x"), obj("a@x")}, nil, quietLog); err != nil {
 		t.Fatal(err)
 	}
 	for _, uid := range []string{"a@x", "b@x", "c@x"} {

@@ -38,6 +38,8 @@ type Scheduler struct {
 	// archived caches the archive files' checked sizes, under mu.
 	retire   *retireIndex
 	archived map[string]int64
+	// retireHooks lets tests cut or interleave a run of Maintain.
+	retireHooks retireHooks
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 	// Queued, when set, is called after messages for other servers were

@@ -22,6 +22,9 @@ func (e *roomsEnv) sendAs(id cipmini.Identity, ev string) string {
 // time is past, and a newer version is judged anew.
 func TestDeclinedAndTombstoneAreOneRecord(t *testing.T) {
 	e := newRoomsEnv(t)
+	// A record without text goes once its time is past and KeepHistory
+	// after its last change.
+	e.sched.KeepHistory = 35 * 24 * time.Hour
 	e.sched.dir.AddPeer(&Peer{ServerID: "x.test", Password: PlainSecret("x-pw")})
 	e.sched.dir.AddPeer(&Peer{ServerID: "y.test", Password: PlainSecret("y-pw")})
 	x := cipmini.Identity{Kind: cipmini.Peer, Name: "x.test"}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/cipmini/cipmini/store"
 )
@@ -29,7 +28,7 @@ func copyArchive(from, to string) (int, error) {
 	}
 	n := 0
 	for _, e := range ents {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".ics.gz") {
+		if !e.Type().IsRegular() || !store.IsArchiveFile(e.Name()) {
 			continue
 		}
 		if n == 0 {

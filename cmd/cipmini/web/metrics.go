@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/store"
 )
 
 // metrics are the counters /metrics reports beyond the store's own.
@@ -155,6 +156,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("cipmini_store_syncs_total", "fsyncs since start.", st.Syncs)
 	counter("cipmini_store_compactions_total", "Compactions since start.", st.Compactions)
 	counter("cipmini_bcrypt_checks_total", "bcrypt comparisons of logins (CIP and HTTP Basic) since start, unknown names included.", s.dir.BcryptChecks())
+	counter("cipmini_archive_files_set_aside_total", "Damaged yearly archive files moved aside (YEAR.ics.gz.damaged-UNIX) since start.", store.ArchivesSetAside())
 	gauge("cipmini_store_quarantined_records", "Damaged records in quarantine (the server serves the rest).", int64(len(s.db.Quarantined())))
 	snap := s.db.SnapshotStats()
 	counter("cipmini_backup_snapshots_total", "Daily snapshots written since start.", snap.Count)
