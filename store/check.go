@@ -137,7 +137,8 @@ func verifySums(f *os.File, path string, valid int64) error {
 	if _, err := f.ReadAt(b, 0); err != nil {
 		return fmt.Errorf("store: check: %w", err)
 	}
-	if !hasCheckedMarker(b) {
+	format := classifyFile(b)
+	if format == formatOld || format == formatEmpty {
 		return nil
 	}
 	res := scanChecked(b, 0)
@@ -145,6 +146,9 @@ func verifySums(f *os.File, path string, valid int64) error {
 	if len(all) > 0 {
 		d := all[0]
 		return &CorruptError{Path: path, Offset: d.Offset, Reason: fmt.Sprintf("key %q: %s", d.Key, d.Reason)}
+	}
+	if format == formatCheckedNoMarker {
+		return &CorruptError{Path: path, Offset: 0, Reason: noMarkerReason}
 	}
 	return nil
 }

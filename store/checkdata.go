@@ -61,7 +61,8 @@ func CheckData(dir string, d *Directory) (*DataReport, error) {
 	}
 	rep.Quarantined = len(q)
 	state := map[string]string{}
-	if !hasCheckedMarker(b) && len(b) > 0 {
+	format := classifyFile(b)
+	if format == formatOld {
 		// From before checksums: framing only.
 		r, _, err := checkFile(path, false, slog.New(slog.DiscardHandler), true)
 		var ce *CorruptError
@@ -79,6 +80,9 @@ func CheckData(dir string, d *Directory) (*DataReport, error) {
 	res := scanChecked(b, maxReportedDamage)
 	rep.Records, rep.Commits, rep.Keys = res.records, res.commits, len(res.state)
 	rep.Damage = append(append(rep.Damage, res.damage...), res.tail...)
+	if format == formatCheckedNoMarker && len(rep.Damage) == 0 {
+		rep.Damage = append(rep.Damage, Damage{Offset: 0, End: rep.Size, Reason: noMarkerReason})
+	}
 	sort.SliceStable(rep.Damage, func(i, j int) bool { return rep.Damage[i].Offset < rep.Damage[j].Offset })
 	for k, v := range res.state {
 		state[k], _ = unseal(k, v)

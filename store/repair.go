@@ -86,13 +86,14 @@ func (db *DB) prepareFile() (int, bool, error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("store: %w", err)
 	}
-	if len(b) == 0 {
+	switch classifyFile(b) {
+	case formatEmpty:
 		return 0, true, nil
-	}
-	if !hasCheckedMarker(b) {
-		if bytes.Contains(b, []byte(commitKey)) && isCheckedStart(b) {
+	case formatCheckedNoMarker:
+		if isCheckedStart(b) {
 			return 0, false, &DamagedError{Path: db.path}
 		}
+	case formatOld:
 		if err := db.convert(); err != nil {
 			return 0, false, err
 		}

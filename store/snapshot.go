@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
@@ -16,8 +15,8 @@ const (
 	// WriteSnapshot writes to by default.
 	BackupDir = "backups"
 	// snapshotPrefix and snapshotExt frame a snapshot's name:
-	// "cipmini-<UTC time as 20060102T150405Z>.db", so that names sort by
-	// time.
+	// "cipmini-<UTC time as 20060102T150405Z>-<number>.db"; snapshots are
+	// ordered by the number (snapshotseq.go).
 	snapshotPrefix = "cipmini-"
 	snapshotExt    = ".db"
 	snapshotLayout = "20060102T150405Z"
@@ -50,7 +49,8 @@ type SnapshotResult struct {
 }
 
 // WriteSnapshot writes a consistent snapshot of the database into each of
-// dirs (created, mode 0700, when missing), named for at, with the same care
+// dirs (created, mode 0700, when missing), named for at and a number one
+// above every snapshot's in dirs (the order, whatever the clock says), with the same care
 // as a compaction: a temporary file, fsync, rename, fsync of the directory.
 // Then it removes the oldest snapshots of each directory beyond keep
 // (keep < 1 keeps all). A directory whose newest snapshot already holds
@@ -74,7 +74,7 @@ func (db *DB) WriteSnapshot(at time.Time, keep int, dirs ...string) (SnapshotRes
 	}
 	size, sum := snapshotSum(items)
 	res.Bytes = size
-	name := snapshotPrefix + at.UTC().Format(snapshotLayout) + snapshotExt
+	name := snapshotName(at, nextSnapshotSeq(dirs))
 	var errs []error
 	for _, dir := range dirs {
 		if newestHolds(dir, size, sum) {
@@ -135,8 +135,8 @@ func writeSnapshotFile(dir, name string, items []snapshotItem) (int64, error) {
 	return n, syncDir(dir)
 }
 
-// Snapshots lists the snapshots in dir, newest first. A missing directory
-// holds none.
+// Snapshots lists the snapshots in dir, newest (highest number) first. A
+// missing directory holds none.
 func Snapshots(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -148,15 +148,12 @@ func Snapshots(dir string) ([]string, error) {
 	var out []string
 	for _, e := range ents {
 		n := e.Name()
-		if !e.Type().IsRegular() || !strings.HasPrefix(n, snapshotPrefix) || !strings.HasSuffix(n, snapshotExt) {
-			continue
-		}
-		if _, err := time.Parse(snapshotLayout, strings.TrimSuffix(strings.TrimPrefix(n, snapshotPrefix), snapshotExt)); err != nil {
+		if _, _, ok := parseSnapshotName(n); !e.Type().IsRegular() || !ok {
 			continue
 		}
 		out = append(out, filepath.Join(dir, n))
 	}
-	sort.Sort(sort.Reverse(sort.StringSlice(out)))
+	sortSnapshots(out)
 	return out, nil
 }
 
@@ -195,7 +192,7 @@ func LatestGoodSnapshot(dirs ...string) (string, []error, error) {
 		}
 		all = append(all, s...)
 	}
-	sort.Slice(all, func(i, j int) bool { return filepath.Base(all[i]) > filepath.Base(all[j]) })
+	sortSnapshots(all)
 	var skipped []error
 	for _, p := range all {
 		if _, err := checkBackup(p); err != nil {

@@ -80,10 +80,16 @@ type scanner struct {
 	// work counts the bytes examined while looking for intact records
 	// after damage; past budget the scan stops.
 	work, budget int64
-	// synced says that records are grouped into commits; after damage
-	// that hides a commit's extent they are applied one by one until a
-	// commit of one record shows a boundary again.
-	synced bool
+	// synced says that records are grouped into commits. After damage
+	// that hides a commit's extent, the records that follow are held in
+	// pending and grouped at the end of the file (resolve), so that a torn
+	// last commit is still cut whole and deletes are still checked.
+	synced  bool
+	pending []scanEntry
+	// lostWant is the record count the damaged marker states, when it
+	// reads as one (0 when not), and lostHave how many records of its
+	// commit came before the damage.
+	lostWant, lostHave int
 }
 
 // scanChecked checks and replays a data file in the checksummed format.
@@ -97,6 +103,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 	off := int64(0)
 	for off < int64(len(b)) {
 		if len(s.res.damage) > limit || s.work > s.budget {
+			s.applyPending()
 			s.res.stopped = true
 			s.res.valid = off
 			return s.res
@@ -113,6 +120,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 		}
 		next := s.resync(off + 1)
 		if s.work > s.budget {
+			s.applyPending()
 			s.res.stopped = true
 			s.res.valid = off
 			s.res.damage = append(s.res.damage, Damage{Offset: off, End: s.res.size,
@@ -121,6 +129,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 		}
 		if next < 0 {
 			// Nothing intact follows: a torn or overwritten tail.
+			s.resolve()
 			s.cutTail(off, reason)
 			s.res.superseded()
 			return s.res
@@ -136,6 +145,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 		s.add(e)
 		off = next
 	}
+	s.resolve()
 	if len(s.group) > 0 {
 		s.cutTail(int64(len(b)), "the file ends inside a commit")
 	} else {
@@ -208,10 +218,7 @@ func (e *scanEntry) recoveredMarker() {
 // commits' extents are lost.
 func (s *scanner) add(e scanEntry) {
 	if !s.synced {
-		s.applyOne(e)
-		if e.marker && e.count == 1 {
-			s.synced = true
-		}
+		s.pending = append(s.pending, e)
 		return
 	}
 	if len(s.group) == 0 {
@@ -220,10 +227,10 @@ func (s *scanner) add(e scanEntry) {
 	s.group = append(s.group, e)
 	switch {
 	case e.bad != nil && e.bad.Key == commitKey && !e.marker:
-		s.lose()
+		s.lose(statedCount(e.value))
 		return
 	case e.marker && (s.want != 0 || e.count < len(s.group)):
-		s.lose()
+		s.lose(0)
 		return
 	case e.marker:
 		s.want = e.count
@@ -233,11 +240,13 @@ func (s *scanner) add(e scanEntry) {
 	}
 }
 
-// lose applies the open commit's entries one by one and stops grouping.
-func (s *scanner) lose() {
+// lose applies the open commit's entries one by one and stops grouping;
+// want is the count its damaged marker states (0 when unknown).
+func (s *scanner) lose(want int) {
 	for _, e := range s.group {
 		s.applyOne(e)
 	}
+	s.lostWant, s.lostHave = want, len(s.group)
 	s.group, s.want, s.synced = s.group[:0], 0, false
 }
 

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// fileRecords parses every record of a checksummed data file.
+func fileRecords(t *testing.T, b []byte) []aofRecord {
+	t.Helper()
+	rp := &recordParser{p: bytesPeeker(b), keepKeys: true}
+	var recs []aofRecord
+	for off := int64(0); off < int64(len(b)); {
+		res, err := rp.parse(off)
+		if err != nil || res.status != parsedOK {
+			t.Fatalf("record at %d: %v %+v", off, err, res)
+		}
+		recs = append(recs, res.rec)
+		off = res.rec.end
+	}
+	return recs
+}
+
+// markerAt returns the index in recs of the n-th commit marker (from 0).
+func markerAt(t *testing.T, recs []aofRecord, n int) aofRecord {
+	t.Helper()
+	for _, r := range recs {
+		if r.key == commitKey {
+			if n == 0 {
+				return r
+			}
+			n--
+		}
+	}
+	t.Fatalf("no marker %d", n)
+	return aofRecord{}
+}
+
+// openBytes opens data as a data file and returns its contents and
+// quarantine.
+func openBytes(t *testing.T, data []byte) (map[string]string, []QuarantinedRecord) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, DefaultFileName), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := mustOpen(t, dir, nil)
+	defer db.Close()
+	return dbContents(t, db), db.Quarantined()
+}
+
+// After a commit marker with a changed checksum byte in the middle of the
+// file, a torn last commit is still cut whole, whatever order its records
+// and those of the commits before were written in.
+func TestTornCommitAfterDamagedMarker(t *testing.T) {
+	for run := 0; run < 8; run++ {
+		dir := t.TempDir()
+		db := mustOpen(t, dir, nil)
+		mustSet(t, db, "a", "value a")
+		mustSet(t, db, "b", "value b")
+		mustSet(t, db, "c", "value c", "d", "value d", "e", "value e", "f", "value f")
+		db.Close()
+		b, err := os.ReadFile(filepath.Join(dir, DefaultFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := fileRecords(t, b)
+		ma := markerAt(t, recs, 1) // commit "a"
+		b[ma.valueOff+envelopeLen-1] ^= 0x41
+		last := recs[len(recs)-5:]
+		for cutAfter := 0; cutAfter < 4; cutAfter++ {
+			data := b[:last[cutAfter].end+5]
+			got, q := openBytes(t, data)
+			if len(got) != 2 || got["a"] != "value a" || got["b"] != "value b" {
+				t.Fatalf("run %d, cut after record %d of the last commit: %q, want a and b only", run, cutAfter+1, got)
+			}
+			if len(q) != 1 || q[0].Key != commitKey {
+				t.Fatalf("run %d: quarantine %+v, want the damaged marker", run, q)
+			}
+		}
+		// The whole file: every commit is served.
+		if got, _ := openBytes(t, b); len(got) != 6 {
+			t.Fatalf("run %d: the whole file gives %q", run, got)
+		}
+	}
+}
+
+// After a damaged marker in the middle of the file, a later commit's del
+// record whose key was changed is still found by its commit's digest: the
+// deleted key is not served again.
+func TestDeleteCheckedAfterDamagedMarker(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, nil)
+	mustSet(t, db, "a", "value a")
+	mustSet(t, db, "k", "value k")
+	if err := db.Update(func(tx *Tx) error { return tx.Delete("k") }); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, db, "z", "value z")
+	db.Close()
+	b, err := os.ReadFile(filepath.Join(dir, DefaultFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := fileRecords(t, b)
+	ma := markerAt(t, recs, 1)
+	b[ma.valueOff+envelopeLen-1] ^= 0x41
+	for _, r := range recs {
+		if r.kind == kindDel && r.key == "k" {
+			b[r.end-3] = 'q' // del "k" becomes del "q"
+		}
+	}
+	got, q := openBytes(t, b)
+	if _, ok := got["k"]; ok {
+		t.Fatalf("the deleted key is served again: %q", got)
+	}
+	if got["a"] != "value a" || got["z"] != "value z" {
+		t.Fatalf("contents %q", got)
+	}
+	if len(q) != 2 {
+		t.Fatalf("quarantine %+v, want the marker and the del record", q)
+	}
+}
