@@ -217,18 +217,9 @@ type ArchivedEvent struct {
 // so it may run alongside a server.
 func FindArchived(dataDir, uid string) ([]ArchivedEvent, error) {
 	dir := filepath.Join(dataDir, ArchiveDirName)
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := listFiles(dir, "archive", IsArchiveFile)
 	if err != nil {
-		return nil, fmt.Errorf("store: archive: %w", err)
-	}
-	var names []string
-	for _, e := range ents {
-		if IsArchiveFile(e.Name()) && e.Type().IsRegular() {
-			names = append(names, e.Name())
-		}
+		return nil, err
 	}
 	sort.Slice(names, func(i, j int) bool { return archiveOrder(names[i]) < archiveOrder(names[j]) })
 	var out []ArchivedEvent

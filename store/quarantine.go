@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,25 +84,19 @@ func writeSynced(path string, b []byte) error {
 // only its Reason set.
 func ReadQuarantine(dir string) ([]QuarantinedRecord, error) {
 	qdir := filepath.Join(dir, QuarantineDir)
-	ents, err := os.ReadDir(qdir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := listFiles(qdir, "quarantine", func(name string) bool { return strings.HasSuffix(name, ".json") })
 	if err != nil {
-		return nil, fmt.Errorf("store: quarantine: %w", err)
+		return nil, err
 	}
 	var out []QuarantinedRecord
-	for _, e := range ents {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(qdir, e.Name()))
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(qdir, name))
 		if err != nil {
 			return nil, fmt.Errorf("store: quarantine: %w", err)
 		}
 		var q QuarantinedRecord
 		if err := json.Unmarshal(b, &q); err != nil {
-			q = QuarantinedRecord{Reason: "unreadable quarantine file " + e.Name()}
+			q = QuarantinedRecord{Reason: "unreadable quarantine file " + name}
 		}
 		out = append(out, q)
 	}

@@ -138,20 +138,16 @@ func writeSnapshotFile(dir, name string, items []snapshotItem) (int64, error) {
 // Snapshots lists the snapshots in dir, newest (highest number) first. A
 // missing directory holds none.
 func Snapshots(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := listFiles(dir, "snapshots", func(name string) bool {
+		_, _, ok := parseSnapshotName(name)
+		return ok
+	})
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, err
 	}
-	var out []string
-	for _, e := range ents {
-		n := e.Name()
-		if _, _, ok := parseSnapshotName(n); !e.Type().IsRegular() || !ok {
-			continue
-		}
-		out = append(out, filepath.Join(dir, n))
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = filepath.Join(dir, n)
 	}
 	sortSnapshots(out)
 	return out, nil
