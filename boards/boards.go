@@ -48,7 +48,8 @@ type Board struct {
 	// syntax ("96MiB"); empty means none. A GOMEMLIMIT variable in the
 	// environment wins over it.
 	GoMemLimit string `toml:"gomemlimit"`
-	// MaxStoreBytes caps the data file for new invitations (README,
+	// MaxStoreBytes caps the data file for new invitations and changes that
+	// grow a stored event (README,
 	// Security): the store is held in memory too, so it is a fraction of
 	// the board's memory limit. Zero (unset) means the daemon's default.
 	MaxStoreBytes int64 `toml:"max_store_bytes"`
