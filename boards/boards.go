@@ -49,9 +49,9 @@ type Board struct {
 	// environment wins over it.
 	GoMemLimit string `toml:"gomemlimit"`
 	// MaxStoreBytes caps the data file for new invitations and changes that
-	// grow a stored event (README,
-	// Security): the store is held in memory too, so it is a fraction of
-	// the board's memory limit. Zero (unset) means the daemon's default.
+	// grow a stored event (README, Security): the store is held in memory
+	// too, so it is a fraction of the board's memory limit. Zero (unset)
+	// means the daemon's default.
 	MaxStoreBytes int64 `toml:"max_store_bytes"`
 	// MaxHTTPConns bounds the HTTP connections open at once. Zero (unset)
 	// means the daemon's default.
