@@ -53,6 +53,24 @@ func newRoomsEnv(t *testing.T) *roomsEnv {
 	return e
 }
 
+// reopen closes the store and opens it again, as a restarted process
+// would, with a new Scheduler on the same clock and retention.
+func (e *roomsEnv) reopen() {
+	t := e.t
+	e.db.Close()
+	db, err := Open(e.data, &Options{Sync: SyncNever, Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := NewScheduler(db, e.sched.dir, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Now, s.KeepHistory = e.sched.Now, e.sched.KeepHistory
+	e.db, e.sched = db, s
+}
+
 // book sends alice's version seq of uid for room at start (an hour), or
 // its cancellation, and returns the answer's completion.
 func (e *roomsEnv) book(uid string, seq int, room string, start time.Time, cancel bool) string {
@@ -93,18 +111,7 @@ func TestMaintainRetiresAndTombstones(t *testing.T) {
 		t.Fatalf("cancelled event busy: %+v", ps)
 	}
 	// It survives a restart as a tombstone.
-	e.db.Close()
-	db, err := Open(e.data, &Options{Sync: SyncNever, Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s, err := NewScheduler(db, e.sched.dir, quietLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Now, s.KeepHistory = e.sched.Now, e.sched.KeepHistory
-	e.db, e.sched = db, s
+	e.reopen()
 	expect(t, "stale version after a restart", e.book("future@rooms.test", 2, "room-2@rooms.test", mar, false), "NO 005 Stale version: a newer one is stored")
 
 	// February 20th: the January event is over by more than 30 days.

@@ -45,17 +45,8 @@ func TestMaintainCutBetweenArchiveAndDelete(t *testing.T) {
 		t.Fatalf("the cut run: %v", err)
 	}
 	// The process dies here: the store is opened again.
-	e.db.Close()
-	db, err := Open(e.data, &Options{Sync: SyncNever, Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s, err := NewScheduler(db, e.sched.dir, quietLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Now, s.KeepHistory = e.sched.Now, e.sched.KeepHistory
+	e.reopen()
+	s := e.sched
 	for i, uid := range uids {
 		rec, _ := s.load(uid)
 		got, _ := FindArchived(e.data, uid)
