@@ -104,9 +104,7 @@ func TestEveryChangedByte(t *testing.T) {
 		data[off] ^= byte(1 + rng.Intn(255))
 		db, s, rec, _, err := openDamaged(t, data, dir)
 		if err != nil {
-			var de *DamagedError
-			var ce *CorruptError
-			if !errors.As(err, &de) && !errors.As(err, &ce) {
+			if !clearRefusal(err) {
 				t.Fatalf("offset %d: refused without a clear error: %v", off, err)
 			}
 			refused++
@@ -283,4 +281,12 @@ func TestCostlyDamageRefused(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Logf("%v after %v", err, time.Since(start))
+}
+
+// clearRefusal reports whether a start refused damaged data with an error
+// that says so: DamagedError or CorruptError.
+func clearRefusal(err error) bool {
+	var de *DamagedError
+	var ce *CorruptError
+	return errors.As(err, &de) || errors.As(err, &ce)
 }

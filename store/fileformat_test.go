@@ -110,9 +110,7 @@ func TestEveryChangedByteCompacted(t *testing.T) {
 		data[off] ^= byte(1 + rng.Intn(255))
 		db, _, rec, d, err := openDamaged(t, data, ddir)
 		if err != nil {
-			var de *DamagedError
-			var ce *CorruptError
-			if !errors.As(err, &de) && !errors.As(err, &ce) {
+			if !clearRefusal(err) {
 				t.Fatalf("offset %d: refused without a clear error: %v", off, err)
 			}
 			refused++
