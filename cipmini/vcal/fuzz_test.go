@@ -91,8 +91,12 @@ func FuzzScan(f *testing.F) {
 			m++
 		}
 		// Over the size limit, the in-memory one refuses at once while the
-		// streaming one stops where it reaches the limit.
-		tooLarge := errors.Is(sb.Err(), ErrDataTooLarge) && errors.Is(sc.Err(), ErrDataTooLarge)
+		// streaming one stops where it reaches the limit, or at an earlier
+		// error of its own.
+		tooLarge := errors.Is(sb.Err(), ErrDataTooLarge) && sc.Err() != nil
+		if errors.Is(sc.Err(), ErrDataTooLarge) && !errors.Is(sb.Err(), ErrDataTooLarge) {
+			t.Fatalf("only the reader scanner found the data too large: %d lines, %v", m, sb.Err())
+		}
 		if m != n && !tooLarge || (sb.Err() == nil) != (sc.Err() == nil) {
 			t.Fatalf("bytes scanner: %d lines, %v; reader scanner: %d lines, %v", m, sb.Err(), n, sc.Err())
 		}

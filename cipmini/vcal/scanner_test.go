@@ -1,6 +1,7 @@
 package vcal
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strings"
@@ -203,5 +204,25 @@ func TestScannerSingleValuedParams(t *testing.T) {
 	ps := sc.Line().Params
 	if len(ps[0].Values) != 1 || ps[0].Values[0] != "Weaver, Mary" || len(ps[1].Values) != 2 {
 		t.Fatalf("params %q (%q)", ps, got)
+	}
+}
+
+// TestScannersOverLimitWithEarlierError: over the size limit, the in-memory
+// scanner refuses at once while the streaming one may stop first at an error
+// of its own. Both fail; neither takes the data.
+func TestScannersOverLimitWithEarlierError(t *testing.T) {
+	in := []byte("UID:x\r\nX;=a:b\r\n" + strings.Repeat("X-A:b\r\n", 100))
+	lim := &Limits{MaxBytes: 300}
+	sc := NewScanner(bytes.NewReader(in), lim)
+	for sc.Scan() {
+	}
+	if !errors.Is(sc.Err(), ErrBadParam) {
+		t.Fatalf("streaming scanner: %v, want the bad parameter first", sc.Err())
+	}
+	sb := newBytesScanner(in, lim)
+	for sb.Scan() {
+	}
+	if !errors.Is(sb.Err(), ErrDataTooLarge) {
+		t.Fatalf("in-memory scanner: %v, want data too large", sb.Err())
 	}
 }
