@@ -172,7 +172,8 @@ func (c *Client) Authenticate(ctx context.Context, identity, password string) (*
 	return c.command(ctx, "AUTHENTICATE LOGIN "+identity+" "+password, nil, false)
 }
 
-// SendEvent sends SENDEVENT with data, one event (see PROFILE.md section 7).
+// SendEvent sends SENDEVENT with data, one event (see docs/PROTOCOL.md
+// section 6).
 func (c *Client) SendEvent(ctx context.Context, data []byte) (*Reply, error) {
 	return c.command(ctx, "SENDEVENT +", data, false)
 }

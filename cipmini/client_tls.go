@@ -12,10 +12,10 @@ import (
 var errNoServerName = errors.New("cipmini: TLS needs tls.Config.ServerName: the server id dialled, which the server's certificate must name")
 
 // StartTLS sends AUTHENTICATE TLS and, after the server's OK, runs the TLS
-// handshake on the connection (PROFILE.md 6.1); every later command is
-// encrypted. cfg.ServerName must be the server id that was dialled: the
-// server's certificate is checked against it (PeerTrust.ClientConfig builds
-// such a configuration, with this side's certificate). A NO answer is
+// handshake on the connection (docs/PROTOCOL.md section 12.1); every later
+// command is encrypted. cfg.ServerName must be the server id that was dialled:
+// the server's certificate is checked against it (PeerTrust.ClientConfig
+// builds such a configuration, with this side's certificate). A NO answer is
 // returned as a *ReplyError and leaves the connection usable in the clear.
 //
 // To surface a refused client certificate here rather than at the next

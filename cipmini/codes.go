@@ -2,12 +2,14 @@ package cipmini
 
 import "strconv"
 
-// Code is a three-digit CIP result code, sent in a completion line ("OK 000 ...",
-// "NO 006 ..."). The values and meanings are those of the draft and PROFILE.md
-// section 4. Only OK/NO is binding for a client; the code tells why.
+// Code is a three-digit CIP result code, sent in a completion line
+// ("OK 000 ...", "NO 006 ..."). The values and meanings are those of the
+// draft and docs/PROTOCOL.md section 4.2. Only OK/NO is binding for a
+// client; the code tells why.
 type Code int
 
-// Result codes. 000 to 003 are the draft's; 004 to 007 are cipmini's profile.
+// Result codes. 000 to 003 are the draft's; 004 to 007 are cipmini's
+// (docs/PROTOCOL.md section 4.2).
 const (
 	CodeNone         Code = 0 // no additional information
 	CodeInvalid      Code = 1 // invalid command or parameters
@@ -67,7 +69,8 @@ func (c Completion) String() string {
 // InfoCode is the word after "* " in an informational line.
 type InfoCode string
 
-// Informational codes: the draft's, and DECLINED from PROFILE.md section 4.
+// Informational codes: the draft's, and cipmini's DECLINED (docs/PROTOCOL.md
+// section 4.4).
 const (
 	InfoNotFound   InfoCode = "NOTFOUND"
 	InfoTentative  InfoCode = "TENTATIVE"

@@ -8,7 +8,8 @@ import (
 // Verb identifies a CIP command.
 type Verb uint8
 
-// The commands of the draft (section 2) and of PROFILE.md section 5.
+// The commands of the draft (its section 2) and NOOP and QUIT
+// (docs/PROTOCOL.md section 5).
 const (
 	VerbUnknown Verb = iota
 	VerbAuthenticate

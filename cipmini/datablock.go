@@ -8,8 +8,8 @@ import (
 )
 
 // DefaultMaxDataBytes is the largest data block, after dot-unstuffing and with
-// CRLF line ends, that is accepted when no other limit is given (PROFILE.md
-// section 2).
+// CRLF line ends, that is accepted when no other limit is given
+// (docs/PROTOCOL.md section 3.5).
 const DefaultMaxDataBytes = 256 << 10
 
 // drainFactor bounds how far past its limit a data block is drained while
@@ -28,8 +28,9 @@ var errBlockUnbounded = errors.New("cipmini: data block without terminator withi
 
 // ReadDataBlock reads a dot-terminated data block from lr and appends it to
 // buf: dot-stuffing removed (one "." off a line starting with "..", as
-// PROFILE.md section 2 says; a line such as ".x" is kept as it is), every line
-// ending in CRLF. Only a line of exactly "." ends the block. max <= 0 means DefaultMaxDataBytes.
+// docs/PROTOCOL.md section 3.4 says; a line such as ".x" is kept as it is),
+// every line ending in CRLF. Only a line of exactly "." ends the block.
+// max <= 0 means DefaultMaxDataBytes.
 //
 // A block over max octets, or holding an over-long line, is read to its
 // terminator and reported as ErrDataTooLarge or ErrLineTooLong (both leave the

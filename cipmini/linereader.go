@@ -7,7 +7,7 @@ import (
 )
 
 // DefaultMaxLineLength is the longest line, CRLF included, that a LineReader
-// accepts when no other limit is given (PROFILE.md section 2).
+// accepts when no other limit is given (docs/PROTOCOL.md section 3.1).
 const DefaultMaxLineLength = 8192
 
 // ErrLineTooLong is returned by LineReader.ReadLine for a line longer than the

@@ -19,9 +19,10 @@ const maxPeerChain = 8
 const maxPeerTrustPEM = 1 << 20
 
 // PeerTrust says which certificates authenticate CIP servers to each other
-// (PROFILE.md 6.1): a certificate issued, directly or through intermediates,
-// by one of Roots, and a Pinned certificate, accepted exactly as it is. A
-// certificate names its server by its first DNS subject alternative name.
+// (docs/PROTOCOL.md section 12.3): a certificate issued, directly or through
+// intermediates, by one of Roots, and a Pinned certificate, accepted exactly
+// as it is. A certificate names its server by its first DNS subject
+// alternative name.
 //
 // Expiry is checked for every certificate; a chain must allow the use it is
 // put to (client authentication for a peer logging in, server

@@ -14,10 +14,11 @@ import (
 )
 
 // DefaultPort is the TCP port cipmini listens on by default. IANA never
-// assigned CIP a port; 5229 is unofficial (PROFILE.md section 1).
+// assigned CIP a port; 5229 is unofficial (docs/PROTOCOL.md section 2.1).
 const DefaultPort = 5229
 
-// Defaults for the Server's limits (PROFILE.md section 2, 6.1).
+// Defaults for the Server's limits (docs/PROTOCOL.md sections 3.7, 5.2 and
+// 13.1).
 const (
 	DefaultMaxConns         = 64
 	DefaultReadTimeout      = 5 * time.Minute

@@ -291,7 +291,8 @@ func (s *session) authenticate(cmd *Command) error {
 	}
 	s.id = Identity{}
 	if s.srv.TLSConfig != nil && s.tlsConn == nil && !s.srv.AllowPlaintextLogin {
-		// PROFILE.md 4: the text of a 002 never says why; the log does.
+		// docs/PROTOCOL.md section 4.2: the text of a 002 never says why; the
+		// log does.
 		s.log.Info("cipmini: cleartext LOGIN refused: TLS is configured (AUTHENTICATE TLS first)")
 		return s.complete(NO(CodeNotAllowed, "Not allowed"))
 	}

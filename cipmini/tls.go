@@ -11,7 +11,8 @@ import (
 // is not set.
 const DefaultHandshakeTimeout = 30 * time.Second
 
-// DefaultTLSPort is the port of the implicit-TLS listener (PROFILE.md 1).
+// DefaultTLSPort is the port of the implicit-TLS listener (docs/PROTOCOL.md
+// section 12.2).
 const DefaultTLSPort = 5230
 
 func (s *Server) handshakeTimeout() time.Duration {
@@ -32,11 +33,11 @@ func (s *Server) ListenAndServeTLS(addr string) error {
 }
 
 // ServeTLS is Serve for a listener whose connections start with a TLS
-// handshake (implicit TLS, PROFILE.md 1): the greeting and everything after
-// it is encrypted, and a client certificate that PeerTrust accepts
-// authenticates the session at once, as AUTHENTICATE TLS does. It needs
-// TLSConfig. A connection that cannot be served (limits, shutdown) is closed
-// without an answer, since an answer would need a handshake first.
+// handshake (implicit TLS, docs/PROTOCOL.md section 12.2): the greeting and
+// everything after it is encrypted, and a client certificate that PeerTrust
+// accepts authenticates the session at once, as AUTHENTICATE TLS does. It
+// needs TLSConfig. A connection that cannot be served (limits, shutdown) is
+// closed without an answer, since an answer would need a handshake first.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.TLSConfig == nil {
 		l.Close()
@@ -90,11 +91,12 @@ func (s *Server) tlsIdentity(cs tls.ConnectionState) Identity {
 	return Identity{Kind: Peer, Name: id}
 }
 
-// startTLS carries out AUTHENTICATE TLS (PROFILE.md 6.1): "OK 000 Begin
-// TLS", then the handshake on the same connection. Any earlier identity is
-// forgotten and no greeting is sent again. Bytes the client sent after the
-// command, before the handshake, are an error that ends the session, as
-// with SMTP's STARTTLS: they would otherwise be taken as sent under TLS.
+// startTLS carries out AUTHENTICATE TLS (docs/PROTOCOL.md section 12.1):
+// "OK 000 Begin TLS", then the handshake on the same connection. Any earlier
+// identity is forgotten and no greeting is sent again. Bytes the client sent
+// after the command, before the handshake, are an error that ends the
+// session, as with SMTP's STARTTLS: they would otherwise be taken as sent
+// under TLS.
 func (s *session) startTLS(cmd *Command) error {
 	switch {
 	case s.srv.TLSConfig == nil:

@@ -8,11 +8,11 @@ import (
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
-// Who may change what (PROFILE.md 9; iTIP, RFC 5546 3.2; RFC 6638 3.2.4.2):
-// a stored event's organizer never changes, and only the organizer changes
-// it: logged in here when the organizer is local, or through a peer
-// authenticated as the organizer's server id or one of its aliases when it
-// is not. Answers come from the attendee or its server only.
+// Who may change what (docs/PROTOCOL.md sections 9.2 and 9.3; iTIP, RFC 5546
+// 3.2; RFC 6638 3.2.4.2): a stored event's organizer never changes, and only
+// the organizer changes it: logged in here when the organizer is local, or
+// through a peer authenticated as the organizer's server id or one of its
+// aliases when it is not. Answers come from the attendee or its server only.
 
 // mayChange reports whether a session may change (update, move, add or
 // cancel occurrences of, cancel) the stored event old.

@@ -15,9 +15,9 @@ import (
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
-// Backoff says when an undelivered message is tried again (PROFILE.md 10):
-// First after the first failure, doubling, at most Max apart, given up
-// GiveUp after it was queued.
+// Backoff says when an undelivered message is tried again (docs/PROTOCOL.md
+// section 11.3): First after the first failure, doubling, at most Max apart,
+// given up GiveUp after it was queued.
 type Backoff struct {
 	First, Max, GiveUp time.Duration
 }

@@ -18,7 +18,7 @@ import (
 type UserKind uint8
 
 // The kinds of local user. Rooms and equipment are resources: they answer
-// invitations by their policy (PROFILE.md section 11).
+// invitations by their policy (docs/PROTOCOL.md section 10).
 const (
 	Person UserKind = iota
 	Room
@@ -33,7 +33,8 @@ func (k UserKind) String() string {
 // Resource reports whether the kind answers invitations by policy.
 func (k UserKind) Resource() bool { return k == Room || k == Equipment }
 
-// Invite says who may deliver invitations to a local user (PROFILE.md 9).
+// Invite says who may deliver invitations to a local user (docs/PROTOCOL.md
+// section 9.1).
 type Invite uint8
 
 const (
@@ -41,7 +42,8 @@ const (
 	InviteAnyone                      // anonymous clients too
 )
 
-// FreeBusyAccess says who may read a local user's free/busy (PROFILE.md 9).
+// FreeBusyAccess says who may read a local user's free/busy
+// (docs/PROTOCOL.md section 7.4).
 type FreeBusyAccess uint8
 
 const (
@@ -50,7 +52,8 @@ const (
 	FreeBusyPrivate                             // the user alone
 )
 
-// Policy is a resource's automatic answer to invitations (PROFILE.md 11).
+// Policy is a resource's automatic answer to invitations (docs/PROTOCOL.md
+// section 10.1).
 type Policy uint8
 
 const (
@@ -99,7 +102,8 @@ type Peer struct {
 	// Address, when set, is the peer's host:port, overriding DNS.
 	Address string
 	// Aliases are other domains the peer speaks for: it may change events
-	// organized in them (PROFILE.md 9). Nil means its server id only.
+	// organized in them (docs/PROTOCOL.md section 9.5). Nil means its server
+	// id only.
 	Aliases []string
 }
 
@@ -145,7 +149,7 @@ type Directory struct {
 	ServerID string
 	Aliases  []string
 	// AllowAnonymousRSVP lets clients that did not log in answer for any
-	// attendee (PROFILE.md 9; the draft's last example).
+	// attendee (docs/PROTOCOL.md section 9.3; the draft's last example).
 	AllowAnonymousRSVP bool
 
 	users          map[string]*User
@@ -292,7 +296,7 @@ func (d *Directory) IsLocal(id string) bool {
 	return false
 }
 
-// MaxGroupDepth bounds group expansion (PROFILE.md 8).
+// MaxGroupDepth bounds group expansion (docs/PROTOCOL.md section 8.4).
 const MaxGroupDepth = 8
 
 // Expand returns the ids a user id stands for: the id itself, or for a group

@@ -14,9 +14,9 @@ import (
 // ProdID is the PRODID of the calendars cipmini writes.
 const ProdID = "-//cipmini//cipmini 1.0//EN"
 
-// FreeBusy answers a free/busy request (PROFILE.md 6.4): one VCALENDAR with
-// a VFREEBUSY per user the client may see, then "* NOTFOUND", "* REDIRECT
-// USER" or "* PERMDENIED" for the others.
+// FreeBusy answers a free/busy request (docs/PROTOCOL.md section 7): one
+// VCALENDAR with a VFREEBUSY per user the client may see, then "* NOTFOUND",
+// "* REDIRECT USER" or "* PERMDENIED" for the others.
 func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	fr, err := vcal.ParseFreeBusyRequest(req.Data, nil)
 	if errors.Is(err, vcal.ErrWindowTooLarge) {
@@ -72,7 +72,8 @@ func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini
 	return &cipmini.Reply{Data: buf.Bytes(), Info: info, Completion: cipmini.OK(code, "Free/busy follows")}
 }
 
-// mayReadFreeBusy applies a user's freebusy setting (PROFILE.md 9).
+// mayReadFreeBusy applies a user's freebusy setting (docs/PROTOCOL.md
+// section 7.4).
 func mayReadFreeBusy(id cipmini.Identity, u *User) bool {
 	switch u.FreeBusy {
 	case FreeBusyPublic:

@@ -19,7 +19,7 @@ const (
 
 // OutMessage is one message for another server, kept in the store until that
 // server answers OK (then it is deleted) or a final NO, or until it is given
-// up (PROFILE.md section 10).
+// up (docs/PROTOCOL.md section 11.3).
 type OutMessage struct {
 	ID string `json:"id"`
 	// To is the server id to deliver to.

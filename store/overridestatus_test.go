@@ -7,11 +7,11 @@ import (
 
 // An override's STATUS:TENTATIVE or CONFIRMED does not change what the room
 // holds: the room accepted the event, so each instance is BUSY and blocks
-// other bookings (PROFILE 6.4: BUSY for accepted events; BUSY-TENTATIVE is
-// an attendee's own answer not yet given). Only CANCELLED frees an instance.
-// Daily 09:00-10:00Z from 05-03, three times, confirmed, the second
-// tentative; daily 11:00-12:00Z, tentative, the second confirmed: all six
-// BUSY.
+// other bookings (docs/PROTOCOL.md section 7.2: BUSY for accepted events;
+// BUSY-TENTATIVE is an attendee's own answer not yet given). Only CANCELLED
+// frees an instance. Daily 09:00-10:00Z from 05-03, three times, confirmed,
+// the second tentative; daily 11:00-12:00Z, tentative, the second confirmed:
+// all six BUSY.
 func TestOverrideStatusTentativeConfirmed(t *testing.T) {
 	e := newSchedEnv(t)
 	c := e.client("", "")

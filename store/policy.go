@@ -10,10 +10,10 @@ import (
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
-// Limits are a resource's booking rules (PROFILE.md 11), checked by the
-// automatic policies accept-if-free and accept-always before anything else;
-// an invitation that breaks one is declined with the reason. The zero value
-// allows everything.
+// Limits are a resource's booking rules (docs/PROTOCOL.md section 10.2),
+// checked by the automatic policies accept-if-free and accept-always before
+// anything else; an invitation that breaks one is declined with the reason.
+// The zero value allows everything.
 type Limits struct {
 	// BookingWindowDays: no occurrence may start later than this many days
 	// from now; 0 means no limit. An endless series breaks any window.
@@ -118,8 +118,8 @@ type decision struct {
 	declined       []int64
 }
 
-// decide is a resource's automatic answer to an invitation (PROFILE.md 11).
-// Occurrences already in the past are not judged.
+// decide is a resource's automatic answer to an invitation (docs/PROTOCOL.md
+// section 10.1). Occurrences already in the past are not judged.
 func (s *Scheduler) decide(u *User, ev *vcal.Event) decision {
 	switch u.Policy {
 	case PolicyDeclineAlways:

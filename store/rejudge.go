@@ -9,12 +9,12 @@ import (
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
-// A room is never accepted twice for the same time (PROFILE.md 11):
-// whatever changes the busy time of a stored event (a new SEQUENCE, an
+// A room is never accepted twice for the same time (docs/PROTOCOL.md section
+// 10.3): whatever changes the busy time of a stored event (a new SEQUENCE, an
 // equal SEQUENCE with a later DTSTAMP, a moved or added occurrence, a longer
-// DTEND, an event made opaque) puts a resource's answer back to be judged
-// by its policy, under the Scheduler's lock, in the same step that stores
-// the change.
+// DTEND, an event made opaque) puts a resource's answer back to be judged by
+// its policy, under the Scheduler's lock, in the same step that stores the
+// change.
 
 // timeChange is how the busy time of an event's new version differs from
 // the stored one's, from now to the conflict horizon.

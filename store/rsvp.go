@@ -9,9 +9,10 @@ import (
 )
 
 // RSVP stores attendees' answers on the owner's copy of an event owned here
-// (PROFILE.md 6.3), then answers "* CONFIRMED" for every participant whose
-// status is now accepted. An answer with a SEQUENCE lower than the stored
-// one is stale (NO 005); one without SEQUENCE answers the stored version.
+// (docs/PROTOCOL.md section 5.5), then answers "* CONFIRMED" for every
+// participant whose status is now accepted. An answer with a SEQUENCE lower
+// than the stored one is stale (NO 005); one without SEQUENCE answers the
+// stored version.
 func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	rp, err := vcal.ParseReply(req.Data, nil)
 	if err != nil {
@@ -148,10 +149,10 @@ func rsvpReply(rec *eventRecord, rp *vcal.Reply, ev *vcal.Event) *cipmini.Reply 
 }
 
 // mayAnswerFor reports whether a session may answer for an attendee
-// (PROFILE.md 9): logged in as that attendee or as its server (or a server
-// the attendee's domain is an alias of), or anonymous where
-// allow_anonymous_rsvp is set, and then for remote attendees only, never
-// for a local user or resource.
+// (docs/PROTOCOL.md section 9.3): logged in as that attendee or as its server
+// (or a server the attendee's domain is an alias of), or anonymous where
+// allow_anonymous_rsvp is set, and then for remote attendees only, never for a
+// local user or resource.
 func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
 	switch id.Kind {
 	case cipmini.User:

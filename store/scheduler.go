@@ -20,12 +20,13 @@ const (
 	// DefaultConflictHorizon is how far ahead a resource judges an
 	// invitation's instances; later ones are not checked for conflicts.
 	DefaultConflictHorizon = 366 * 24 * time.Hour
-	// MaxFreeBusyWindow is the longest FREEBUSY window (PROFILE.md 6.4).
+	// MaxFreeBusyWindow is the longest FREEBUSY window (docs/PROTOCOL.md
+	// section 7.1).
 	MaxFreeBusyWindow = 366 * 24 * time.Hour
 )
 
 // Scheduler carries out SENDEVENT, RSVP and FREEBUSY over a DB, with the
-// users, peers and rules of a Directory (PROFILE.md sections 6 to 9 and 11).
+// users, peers and rules of a Directory (docs/PROTOCOL.md sections 5 to 10).
 // It implements cipmini.Backend and is safe for concurrent use: changes are
 // serialized, so that a resource's decision and its booking are one atomic
 // step, and free/busy answers read an in-memory index.

@@ -9,7 +9,7 @@ import (
 )
 
 // version says how an incoming event relates to the stored one (iTIP
-// ordering, PROFILE.md section 7).
+// ordering, docs/PROTOCOL.md section 6.4).
 type version int
 
 const (
@@ -42,11 +42,11 @@ func compareVersion(ev *vcal.Event, old *eventRecord) version {
 }
 
 // SendEvent stores an event for the local users among its participants
-// (PROFILE.md 6.2): "* TENTATIVE" for people who have yet to answer,
-// "* CONFIRMED"/"* DECLINED" for resources that decide at once, nothing for
-// copies stored with a final answer, "* REDIRECT USER", "* PERMDENIED" and
-// "* NOTFOUND" for the rest. OK 000 when every local participant got it,
-// OK 003 when some did, NO 000 when nothing was stored.
+// (docs/PROTOCOL.md section 5.4): "* TENTATIVE" for people who have yet to
+// answer, "* CONFIRMED"/"* DECLINED" for resources that decide at once,
+// nothing for copies stored with a final answer, "* REDIRECT USER",
+// "* PERMDENIED" and "* NOTFOUND" for the rest. OK 000 when every local
+// participant got it, OK 003 when some did, NO 000 when nothing was stored.
 func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	evs, err := vcal.ParseEvents(req.Data, nil)
 	if err != nil {
@@ -317,8 +317,8 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 			st = p.PartStat
 		}
 	case prev != "" && prev != NeedsAction && !(u.Kind.Resource() && d.tc.changed):
-		// An answer given is kept while the time stays; a resource's is
-		// judged again when the time changes (PROFILE.md 11).
+		// An answer given is kept while the time stays; a resource's is judged
+		// again when the time changes (docs/PROTOCOL.md section 10.3).
 		st = prev
 	case u.Kind.Resource() && prev == Accepted && !ev.RecurrenceID.IsZero() &&
 		(u.Policy == PolicyAcceptIfFree || u.Policy == PolicyAcceptAlways):
@@ -373,10 +373,10 @@ func participants(ev *vcal.Event) []vcal.Participant {
 	return ps
 }
 
-// outgoing lists the messages an accepted SENDEVENT causes (PROFILE.md 10):
-// the event itself for each other server with attendees, when the client is
-// the local owner; and, when the owner is elsewhere, an RSVP to the owner's
-// server for each resource that answered automatically.
+// outgoing lists the messages an accepted SENDEVENT causes (docs/PROTOCOL.md
+// section 11.2): the event itself for each other server with attendees, when
+// the client is the local owner; and, when the owner is elsewhere, an RSVP to
+// the owner's server for each resource that answered automatically.
 func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) ([]*OutMessage, error) {
 	var out []*OutMessage
 	owner := d.rec.Owner

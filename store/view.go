@@ -104,7 +104,8 @@ func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*
 }
 
 // MayReadFreeBusy reports whether a client with identity id may read the
-// local user u's free/busy time: the rule FREEBUSY applies (PROFILE.md 9).
+// local user u's free/busy time: the rule FREEBUSY applies
+// (docs/PROTOCOL.md section 7.4).
 func MayReadFreeBusy(id cipmini.Identity, u *User) bool { return mayReadFreeBusy(id, u) }
 
 // StoredEvent returns the stored, parsed event with this UID and its owner,

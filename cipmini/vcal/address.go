@@ -32,11 +32,11 @@ type Participant struct {
 }
 
 // NormalizeAddress returns the user id in a calendar address, for comparing
-// addresses as PROFILE.md section 8 says: the part inside "<...>" when there
-// is one, without a "mailto:" prefix, the domain in lower case and ASCII
-// letters of the local part in lower case. "Pete O'Leary <Poleary@ClearBlue.com>"
-// and "MAILTO:poleary@clearblue.com" both give "poleary@clearblue.com".
-// It is safe for concurrent use.
+// addresses as docs/PROTOCOL.md section 8.2 says: the part inside "<...>" when
+// there is one, without a "mailto:" prefix, the domain in lower case and ASCII
+// letters of the local part in lower case.
+// "Pete O'Leary <Poleary@ClearBlue.com>" and "MAILTO:poleary@clearblue.com"
+// both give "poleary@clearblue.com". It is safe for concurrent use.
 func NormalizeAddress(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '<'); i >= 0 {

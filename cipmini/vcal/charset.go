@@ -41,7 +41,8 @@ func unhex(c byte) byte {
 
 // decodeCharset converts s from the named character set to UTF-8. UTF-8 and
 // US-ASCII data that is not valid UTF-8 is taken as ISO 8859-1, as for data
-// without CHARSET (PROFILE.md section 2). An unknown charset is ErrCharset.
+// without CHARSET (docs/PROTOCOL.md section 3.6). An unknown charset is
+// ErrCharset.
 func decodeCharset(s, charset string) (string, error) {
 	switch normalizeCharset(charset) {
 	case "UTF8", "USASCII", "ASCII", "":

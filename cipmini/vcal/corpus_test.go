@@ -119,7 +119,8 @@ var corpusEvents = []struct {
 		organizer: "bill@abc.example", attendees: []string{"mary@xyz.example NEEDS-ACTION"},
 		cancelled: true, summary: "Important Meeting",
 	}}},
-	// The owner had a STATUS, so PROFILE.md section 7 keeps it as an attendee.
+	// The owner had a STATUS, so it stays an attendee (docs/PROTOCOL.md
+	// section 6.3).
 	{"vcal10-nokia-qp.vcs", []wantEvent{{
 		uid: "nokia-5110-00042", start: utc("2007-04-12T08:00"), end: utc("2007-04-12T09:00"),
 		organizer: "bill@abc.example", orgCN: "Bill Spencer",

@@ -14,11 +14,11 @@
 //     untrusted bytes to go-ical's decoder. Bare property lines (no BEGIN/END)
 //     are wrapped into a VCALENDAR holding one VEVENT.
 //   - ParseEvents, ParseReply, ParseFreeBusyRequest and ParseFreeBusy normalize
-//     the result (PROFILE.md section 7): owners become ORGANIZER, vCalendar
-//     STATUS becomes PARTSTAT, "Name <addr>" becomes CN and mailto:, instants
-//     are resolved to UTC through the data's VTIMEZONEs, and the normalized
-//     iCalendar 2.0 form is kept for re-encoding with Encode, which folds lines
-//     at 75 octets.
+//     the result (docs/PROTOCOL.md section 6.3): owners become ORGANIZER,
+//     vCalendar STATUS becomes PARTSTAT, "Name <addr>" becomes CN and
+//     mailto:, instants are resolved to UTC through the data's VTIMEZONEs,
+//     and the normalized iCalendar 2.0 form is kept for re-encoding with
+//     Encode, which folds lines at 75 octets.
 //
 // Errors are values: malformed input yields a *SyntaxError, a breached limit a
 // *LimitError, a missing required property a *MissingError and a bad property

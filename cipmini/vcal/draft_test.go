@@ -106,7 +106,8 @@ func TestDraftReplies(t *testing.T) {
 		r.Attendees[0].Address != "mary@xyz.com" || r.Attendees[0].PartStat != "ACCEPTED" {
 		t.Fatalf("mary's reply %+v", r)
 	}
-	// Section 2.3's RSVP has no UID (PROFILE.md 6.3: NO 001 UID required).
+	// Section 2.3's RSVP has no UID (docs/PROTOCOL.md section 5.5: NO 001 UID
+	// required).
 	_, err = ParseReply(readTestdata(t, "draft-rsvp-jen-2.3.txt"), nil)
 	var me *MissingError
 	if !errors.As(err, &me) || me.Prop != "UID" {

@@ -16,9 +16,9 @@ var (
 	errMixedKinds        = errors.New("vcal: VEVENT and VTODO share this UID")
 )
 
-// Event is one scheduled event or todo: the components of one UID, that is
-// the master and its RECURRENCE-ID overrides, normalized (PROFILE.md section
-// 7). All times are UTC. The fields describe the master; when the data holds
+// Event is one scheduled event or todo: the components of one UID, that is the
+// master and its RECURRENCE-ID overrides, normalized (docs/PROTOCOL.md section
+// 6.3). All times are UTC. The fields describe the master; when the data holds
 // only overrides (an iTIP message about one occurrence), they describe the
 // first override and RecurrenceID is set.
 //

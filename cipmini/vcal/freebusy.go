@@ -9,12 +9,12 @@ import (
 )
 
 // MaxFreeBusyWindow is the longest window ParseFreeBusyRequest accepts
-// (PROFILE.md section 6.4): 366 days.
+// (docs/PROTOCOL.md section 7.1): 366 days.
 const MaxFreeBusyWindow = 366 * 24 * time.Hour
 
 var errEmptyWindow = errors.New("vcal: window is empty")
 
-// FreeBusyRequest is a FREEBUSY query (PROFILE.md section 6.4).
+// FreeBusyRequest is a FREEBUSY query (docs/PROTOCOL.md section 7.1).
 type FreeBusyRequest struct {
 	// Users are the queried addresses (ATTENDEE or USER), normalized, in
 	// order, without duplicates.

@@ -3,8 +3,9 @@ package vcal
 import "time"
 
 // Default limits, used for every Limits field left at zero. They follow
-// PROFILE.md: a data block is at most 256 KiB, an event has at most 500
-// attendees and 1000 recurrence values, components nest at most 4 deep.
+// docs/PROTOCOL.md section 6.9: a data block is at most 256 KiB, an event has
+// at most 500 attendees and 1000 recurrence values, components nest at most 4
+// deep.
 const (
 	DefaultMaxBytes      = 256 << 10 // octets of data, line ends included
 	DefaultMaxLineBytes  = 64 << 10  // octets of one content line after unfolding
@@ -18,8 +19,8 @@ const (
 
 // Limits bounds the work done on one data block. A zero or negative field
 // means its default (the Default* constants); a nil *Limits means all
-// defaults. DefaultMaxLineBytes is 64 KiB, well above the 8192-octet wire
-// line of PROFILE.md section 2, because a folded property such as Outlook's
+// defaults. DefaultMaxLineBytes is 64 KiB, well above the 8192-octet wire line
+// of docs/PROTOCOL.md section 3.1, because a folded property such as Outlook's
 // HTML description may legitimately unfold to tens of kilobytes.
 //
 // A Limits value is only read, so one may be shared by concurrent parses.

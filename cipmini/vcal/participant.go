@@ -6,9 +6,9 @@ import (
 	"github.com/emersion/go-ical"
 )
 
-// normParticipants normalizes ORGANIZER and ATTENDEE (PROFILE.md section 7):
-// an ATTENDEE;ROLE=OWNER becomes the ORGANIZER when there is none, and stays
-// an attendee (ROLE=CHAIR) only when it carried a STATUS.
+// normParticipants normalizes ORGANIZER and ATTENDEE (docs/PROTOCOL.md section
+// 6.3): an ATTENDEE;ROLE=OWNER becomes the ORGANIZER when there is none, and
+// stays an attendee (ROLE=CHAIR) only when it carried a STATUS.
 func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(ical.Prop)) error {
 	hasOrg := false
 	if p := firstProp(c, ical.PropOrganizer); p != nil {

@@ -12,8 +12,8 @@ import (
 // no STATUS or PARTSTAT (and no bare STATUS line applies to it).
 var ErrNoAnswer = errors.New("vcal: attendee gives no answer")
 
-// Reply is an RSVP (PROFILE.md section 6.3): who answers what for which
-// event.
+// Reply is an RSVP (docs/PROTOCOL.md section 5.5): who answers what for
+// which event.
 type Reply struct {
 	UID      string
 	Sequence int // SEQUENCE, 0 when absent

@@ -33,8 +33,9 @@ type Config struct {
 	// MaxConns is the number of CIP sessions served at once: default 64,
 	// or the --board profile's.
 	MaxConns int `toml:"max_conns"`
-	// The outgoing queue's retries (PROFILE.md 10), as Go durations: the
-	// first after 30s, doubling, at most 1h apart, given up after 72h.
+	// The outgoing queue's retries (docs/PROTOCOL.md section 11.3), as Go
+	// durations: the first after 30s, doubling, at most 1h apart, given up
+	// after 72h.
 	QueueRetryFirst string `toml:"queue_retry_first"`
 	QueueRetryMax   string `toml:"queue_retry_max"`
 	QueueGiveUp     string `toml:"queue_give_up"`
@@ -115,7 +116,8 @@ type UserConfig struct {
 	Invite       string `toml:"invite"`   // anyone, authenticated (default)
 	FreeBusy     string `toml:"freebusy"` // public, authenticated, private
 	Policy       string `toml:"policy"`   // resources: accept-if-free (default), accept-always, decline-always, manual
-	// Resources' booking limits (PROFILE.md 11); zero values mean no limit.
+	// Resources' booking limits (docs/PROTOCOL.md section 10.2); zero values
+	// mean no limit.
 	TimeZone           string   `toml:"timezone"`      // IANA or Windows zone name for working_hours; default UTC
 	WorkingHours       string   `toml:"working_hours"` // "Mon-Fri 08:00-18:00"
 	BookingWindowDays  int      `toml:"booking_window_days"`

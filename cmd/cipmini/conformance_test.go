@@ -9,9 +9,9 @@ import (
 	"github.com/cipmini/cipmini/cipmini/ciptest"
 )
 
-// TestConformance replays the draft's example sessions (PROFILE.md section
-// 12), cleaned of page breaks, against real `cipmini serve` processes: one
-// per server the transcript names, each with its configuration from
+// TestConformance replays the draft's example sessions (docs/PROTOCOL.md
+// section 14), cleaned of page breaks, against real `cipmini serve` processes:
+// one per server the transcript names, each with its configuration from
 // testdata/conformance/<server-id>.toml and a data directory of its own.
 func TestConformance(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "conformance")

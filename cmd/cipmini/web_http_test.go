@@ -74,8 +74,9 @@ func TestHTTPFreeBusyMatchesCIP(t *testing.T) {
 	}
 }
 
-// The free/busy rules of PROFILE.md 9 apply: alice's (authenticated by
-// default) needs HTTP Basic credentials checked like AUTHENTICATE LOGIN.
+// The free/busy rules of docs/PROTOCOL.md section 7.4 apply: alice's
+// (authenticated by default) needs HTTP Basic credentials checked like
+// AUTHENTICATE LOGIN.
 func TestHTTPAccessRules(t *testing.T) {
 	d := startDaemon(t, writeWebConfig(t, ""), t.TempDir())
 	base := httpBase(t, d)

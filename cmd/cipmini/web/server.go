@@ -177,9 +177,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // lookup finds the local user named in a path ("room-1" or a full id) and
-// checks that the client may read its free/busy time (PROFILE.md 9), with
-// HTTP Basic credentials checked as AUTHENTICATE LOGIN would. It writes the
-// error answer and returns nil when the request cannot go on.
+// checks that the client may read its free/busy time (docs/PROTOCOL.md section
+// 7.4), with HTTP Basic credentials checked as AUTHENTICATE LOGIN would. It
+// writes the error answer and returns nil when the request cannot go on.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *store.User {
 	if name == "" || len(name) > 256 || strings.ContainsAny(name, "/ \t") {
 		http.Error(w, "web: no such user", http.StatusNotFound)
