@@ -37,4 +37,3 @@ func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.
 	c.webQuotas(&opts)
 	return web.New(sched, dir, db, opts)
 }
-

@@ -113,7 +113,6 @@ func (c *Config) rateLimited(b cipmini.Backend) cipmini.Backend {
 	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit(c.MaxBytesPerHour)}
 }
 
-
 // clientConfig is the TLS configuration for dialling the peer serverID:
 // this server's certificate, and the peer's checked against peer_ca and
 // serverID. It is nil when TLS or peer_ca is not configured.
