@@ -51,11 +51,11 @@ const webShutdownGrace = 5 * time.Second
 
 // newDaemon opens the store of cfg and starts what runs beside the
 // listeners. On error everything it opened is closed again.
-func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (d *daemon, err error) {
+func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, err error) {
 	if listen == nil {
 		listen = net.Listen
 	}
-	d = &daemon{cfg: cfg, log: logger}
+	d := &daemon{cfg: cfg, log: logger}
 	defer func() {
 		if err != nil {
 			d.stop()

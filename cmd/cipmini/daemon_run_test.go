@@ -129,3 +129,36 @@ func TestDaemonCleanStop(t *testing.T) {
 	}
 	stoppedCompletely(t, d, cipAddr, webAddr)
 }
+
+// A listener that cannot be opened leaves nothing behind: the store is
+// closed again and the listeners opened before it are too.
+func TestDaemonStartFailureReleasesAll(t *testing.T) {
+	cfg, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir, cfg.Listen, cfg.HTTPListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+	var opened []net.Listener
+	listen := func(network, addr string) (net.Listener, error) {
+		if len(opened) == 1 {
+			return nil, errBrokenListener
+		}
+		l, err := net.Listen(network, addr)
+		if err == nil {
+			opened = append(opened, l)
+		}
+		return l, err
+	}
+	if _, err := newDaemon(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), listen); !errors.Is(err, errBrokenListener) {
+		t.Fatalf("newDaemon: %v, want the listener's failure", err)
+	}
+	if c, err := net.DialTimeout("tcp", opened[0].Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Error("the CIP listener is still open")
+	}
+	db, err := store.Open(cfg.DataDir, nil)
+	if err != nil {
+		t.Fatalf("the store is still held: %v", err)
+	}
+	db.Close()
+}
