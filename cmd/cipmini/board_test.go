@@ -130,7 +130,7 @@ func TestServeBoard(t *testing.T) {
 	}
 }
 
-func launchOrFail(t *testing.T, env []string, config string, extra ...string) *daemon {
+func launchOrFail(t *testing.T, env []string, config string, extra ...string) *daemonProc {
 	t.Helper()
 	d, err := launchDaemonEnv(env, config, t.TempDir(), extra...)
 	if err != nil {

@@ -115,7 +115,7 @@ type cipConn struct {
 
 // cipFrom connects to the daemon from ip and returns the connection and
 // its first line (the greeting, or a NO 007 refusal).
-func cipFrom(t *testing.T, d *daemon, ip string) (*cipConn, string) {
+func cipFrom(t *testing.T, d *daemonProc, ip string) (*cipConn, string) {
 	t.Helper()
 	conn, err := dialerFrom(ip).DialContext(context.Background(), "tcp", d.addr)
 	if err != nil {

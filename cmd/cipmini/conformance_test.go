@@ -28,7 +28,7 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(tr.Name, func(t *testing.T) {
-			daemons := map[string]*daemon{}
+			daemons := map[string]*daemonProc{}
 			for _, st := range tr.Steps {
 				name, _, _ := strings.Cut(st.Conn, " ")
 				if daemons[name] == nil {

@@ -23,7 +23,7 @@ func booking(i int) string {
 
 // roomBusy asks the daemon for room-1's busy periods in 2027 and returns
 // the set of period starts.
-func roomBusy(t *testing.T, d *daemon) map[string]bool {
+func roomBusy(t *testing.T, d *daemonProc) map[string]bool {
 	t.Helper()
 	c := d.client(t)
 	r, err := c.FreeBusy(context.Background(), []byte("ATTENDEE: room-1@cipmini.local\r\nDTSTART: 20270101T000000Z\r\nDTEND: 20271231T000000Z\r\n"))

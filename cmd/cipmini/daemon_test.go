@@ -43,8 +43,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// daemon is a running `cipmini serve`.
-type daemon struct {
+// daemonProc is a running `cipmini serve`.
+type daemonProc struct {
 	cmd  *exec.Cmd
 	addr string
 	log  *syncLog
@@ -74,7 +74,7 @@ var listenRE = regexp.MustCompile(`msg="cipmini: serving".* listen=(\S+)`)
 // startDaemon runs `cipmini serve` with a configuration file (empty: the
 // demo) and a data directory on a free loopback port, and waits until it
 // serves. The process is stopped when the test ends.
-func startDaemon(t *testing.T, config, dataDir string, extra ...string) *daemon {
+func startDaemon(t *testing.T, config, dataDir string, extra ...string) *daemonProc {
 	t.Helper()
 	d, err := launchDaemon(config, dataDir, extra...)
 	if err != nil {
@@ -84,13 +84,13 @@ func startDaemon(t *testing.T, config, dataDir string, extra ...string) *daemon 
 	return d
 }
 
-func launchDaemon(config, dataDir string, extra ...string) (*daemon, error) {
+func launchDaemon(config, dataDir string, extra ...string) (*daemonProc, error) {
 	return launchDaemonEnv(nil, config, dataDir, extra...)
 }
 
 // launchDaemonEnv is launchDaemon with variables (KEY=value) added to the
 // process's environment.
-func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*daemon, error) {
+func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*daemonProc, error) {
 	// DNS questions go to a closed port of 127.0.0.1, so that messages for
 	// other servers never leave the machine; tests that need DNS pass their
 	// own --dns-resolver after this one.
@@ -104,7 +104,7 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 		cmd.Env = append(os.Environ(), env...)
 	}
 	pr, pw := io.Pipe()
-	d := &daemon{cmd: cmd, log: &syncLog{}, done: make(chan struct{})}
+	d := &daemonProc{cmd: cmd, log: &syncLog{}, done: make(chan struct{})}
 	cmd.Stderr = pw
 	cmd.Stdout = d.log
 	if err := cmd.Start(); err != nil {
@@ -147,7 +147,7 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (d *daemon) stop(t *testing.T) {
+func (d *daemonProc) stop(t *testing.T) {
 	select {
 	case <-d.done:
 		return
@@ -167,13 +167,13 @@ func (d *daemon) stop(t *testing.T) {
 }
 
 // kill sends SIGKILL and waits for the process to end.
-func (d *daemon) kill() {
+func (d *daemonProc) kill() {
 	d.cmd.Process.Kill()
 	<-d.done
 }
 
 // client dials the daemon.
-func (d *daemon) client(t *testing.T) *cipmini.Client {
+func (d *daemonProc) client(t *testing.T) *cipmini.Client {
 	t.Helper()
 	c, err := dialBench(d)
 	if err != nil {
@@ -184,7 +184,7 @@ func (d *daemon) client(t *testing.T) *cipmini.Client {
 }
 
 // dialBench dials the daemon with a 30 s command timeout.
-func dialBench(d *daemon) (*cipmini.Client, error) {
+func dialBench(d *daemonProc) (*cipmini.Client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := cipmini.Dial(ctx, d.addr)
@@ -220,7 +220,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
 
 // dialer returns a dial function for transcripts, mapping each connection
 // label's first word to a daemon.
-func dialer(daemons map[string]*daemon) func(label string) (net.Conn, error) {
+func dialer(daemons map[string]*daemonProc) func(label string) (net.Conn, error) {
 	return func(label string) (net.Conn, error) {
 		name, _, _ := strings.Cut(label, " ")
 		d := daemons[name]

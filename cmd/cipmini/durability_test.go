@@ -16,7 +16,7 @@ import (
 
 // roomBusyPeriods asks the daemon for room-1's busy time over the next
 // month and returns the FREEBUSY lines.
-func roomBusyPeriods(t *testing.T, d *daemon) []string {
+func roomBusyPeriods(t *testing.T, d *daemonProc) []string {
 	t.Helper()
 	from := time.Now().UTC().Truncate(24 * time.Hour)
 	r, err := d.client(t).FreeBusy(context.Background(), []byte("ATTENDEE: room-1@cipmini.local\r\nDTSTART: "+
@@ -34,7 +34,7 @@ func roomBusyPeriods(t *testing.T, d *daemon) []string {
 }
 
 // bookRoom books room-1 as alice for the i-th booking.
-func bookRoom(t *testing.T, d *daemon, i int) {
+func bookRoom(t *testing.T, d *daemonProc, i int) {
 	t.Helper()
 	c := d.client(t)
 	if r, err := c.Authenticate(context.Background(), "alice", "wonderland"); err != nil || !r.Completion.OK {
@@ -44,7 +44,7 @@ func bookRoom(t *testing.T, d *daemon, i int) {
 }
 
 // daemonGet returns the status and body of a GET on the daemon.
-func daemonGet(t *testing.T, d *daemon, path string) (int, string) {
+func daemonGet(t *testing.T, d *daemonProc, path string) (int, string) {
 	t.Helper()
 	resp, body := httpGet(t, httpBase(t, d)+path)
 	return resp.StatusCode, body

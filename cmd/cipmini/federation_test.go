@@ -48,7 +48,7 @@ const projectX = "UID: projectx@a.com\r\nSEQUENCE: 1\r\nDTSTART: 20270115T150000
 	"ATTENDEE: Alex SystemA <alex@a.com>\r\nATTENDEE: Bob SystemB <bob@b.com>\r\n"
 
 // publish points the SRV record of a server id at a daemon.
-func publish(dns *ciptest.DNSServer, id string, d *daemon) {
+func publish(dns *ciptest.DNSServer, id string, d *daemonProc) {
 	_, port, _ := net.SplitHostPort(d.addr)
 	p, _ := strconv.Atoi(port)
 	dns.SetA("cip."+id, "127.0.0.1")

@@ -43,7 +43,7 @@ func send(t testing.TB, c *cipmini.Client, event string) {
 }
 
 // bookAsAlice logs in as the demo's alice and books room-1 for her.
-func bookAsAlice(t *testing.T, d *daemon) string {
+func bookAsAlice(t *testing.T, d *daemonProc) string {
 	t.Helper()
 	c := d.client(t)
 	if r, err := c.Authenticate(context.Background(), "alice", "wonderland"); err != nil || !r.Completion.OK {
@@ -56,7 +56,7 @@ func bookAsAlice(t *testing.T, d *daemon) string {
 
 // readOnly is traffic that changes nothing: a retransmission of the booking,
 // free/busy, NOOP, a failed login.
-func readOnly(t *testing.T, d *daemon, booking string) {
+func readOnly(t *testing.T, d *daemonProc, booking string) {
 	t.Helper()
 	c := d.client(t)
 	if r, err := c.Authenticate(context.Background(), "alice", "wonderland"); err != nil || !r.Completion.OK {
@@ -102,7 +102,7 @@ var stoppedRE = regexp.MustCompile(`msg="cipmini: stopped" bytes_written=(\d+) f
 
 // stopCounters stops the daemon and returns the store's counters from its
 // last log line: bytes written, fsyncs, compactions.
-func stopCounters(t testing.TB, d *daemon) [3]int64 {
+func stopCounters(t testing.TB, d *daemonProc) [3]int64 {
 	t.Helper()
 	d.cmd.Process.Signal(os.Interrupt)
 	select {

@@ -41,7 +41,7 @@ func emulated(pid int) bool {
 
 // peaks samples a daemon's resident memory and data file size until stop
 // is called, which returns the largest of each.
-func peaks(d *daemon, dir string) (stop func() (rss, file int64)) {
+func peaks(d *daemonProc, dir string) (stop func() (rss, file int64)) {
 	var mu sync.Mutex
 	var rss, file int64
 	done := make(chan struct{})
@@ -84,7 +84,7 @@ type booker struct {
 	slow time.Duration
 }
 
-func newBooker(t *testing.T, d *daemon, ip string, day time.Time) *booker {
+func newBooker(t *testing.T, d *daemonProc, ip string, day time.Time) *booker {
 	c, greeting := cipFrom(t, d, ip)
 	if !strings.HasPrefix(greeting, "OK CIP") || c.cmd("AUTHENTICATE LOGIN alice wonderland") != "OK 000 Login complete" {
 		t.Fatalf("alice's login: %q", greeting)

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/cipmini/cipmini/cmd/cipmini/web"
@@ -38,30 +36,4 @@ func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.
 		CheckInGrace: grace, Logger: logger, Now: sched.Now, RefKey: refKey}
 	c.webQuotas(&opts)
 	return web.New(sched, dir, db, opts)
-}
-
-// startWeb serves HTTP on http_listen, if set, and returns a function that
-// stops it; it logs "cipmini: http" with the address.
-func startWeb(c *Config, w *web.Server, logger *slog.Logger) (stop func(), err error) {
-	if c.HTTPListen == "" {
-		return func() {}, nil
-	}
-	l, err := net.Listen("tcp", c.HTTPListen)
-	if err != nil {
-		return nil, fmt.Errorf("cipmini: http_listen: %w", err)
-	}
-	logger.Info("cipmini: http", "http_listen", l.Addr().String())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Serve(l); err != nil {
-			logger.Error("cipmini: http", "err", err)
-		}
-	}()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		w.Shutdown(ctx)
-		<-done
-	}, nil
 }

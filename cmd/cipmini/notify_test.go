@@ -120,7 +120,7 @@ func notifySocket(t *testing.T, name string) <-chan string {
 }
 
 // await reads notifications until one starts with want.
-func await(t *testing.T, ch <-chan string, want string, d *daemon) string {
+func await(t *testing.T, ch <-chan string, want string, d *daemonProc) string {
 	t.Helper()
 	timeout := time.After(60 * time.Second)
 	for {

@@ -52,7 +52,7 @@ func TestRealWorldCorpus(t *testing.T) {
 	}
 	// Files that share a UID (two exports of one calendar) go to separate
 	// daemons, as to separate servers.
-	var d *daemon
+	var d *daemonProc
 	var c *cipmini.Client
 	seen := map[string]bool{}
 	for i, name := range files {

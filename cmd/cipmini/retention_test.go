@@ -126,7 +126,7 @@ func orgEvent(uid string, seq int, room string, start time.Time, cancel bool) st
 }
 
 // login dials the daemon and logs in.
-func login(t *testing.T, d *daemon, id, password string) *cipmini.Client {
+func login(t *testing.T, d *daemonProc, id, password string) *cipmini.Client {
 	t.Helper()
 	c := d.client(t)
 	if r, err := c.Authenticate(context.Background(), id, password); err != nil || r.Err() != nil {

@@ -31,7 +31,7 @@ func remoteReply(uid, partstat, comment string) []byte {
 
 // rsvpDaemon starts a daemon that takes anonymous answers with extra
 // settings, and stores alice's meeting with bob@remote.test in room-1.
-func rsvpDaemon(t *testing.T, extra, uid string) (*daemon, string) {
+func rsvpDaemon(t *testing.T, extra, uid string) (*daemonProc, string) {
 	t.Helper()
 	dir := t.TempDir()
 	d := startDaemon(t, boundsConfig(t, "allow_anonymous_rsvp = true\n"+extra), dir)

@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
-	"github.com/cipmini/cipmini/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -84,106 +82,31 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logger.Info("cipmini: no --config given: running the demo configuration", "server_id", cfg.ServerID)
 	}
 	startBoard(logger, board, cfg)
-	dir, err := cfg.Directory()
+	d, err := newDaemon(cfg, logger, net.Listen)
 	if err != nil {
 		return err
 	}
-	sec, err := cfg.loadSecurity()
-	if err != nil {
-		return err
-	}
-	now, err := newClock()
-	if err != nil {
-		return err
-	}
-	sync, _ := cfg.syncPolicy()
-	db, err := store.Open(cfg.DataDir, &store.Options{Sync: sync, Logger: logger, MaxDamagedRecords: cfg.maxDamaged()})
-	if err != nil {
-		return restoreHint(err, cfg.DataDir)
-	}
-	defer db.Close()
-	sched, err := store.NewScheduler(db, dir, logger)
-	if err != nil {
-		return err
-	}
-	sched.Now = now
-	sched.KeepHistory = cfg.keepHistory()
-	sched.QueueLimits, _ = cfg.queueLimits() // checked when the configuration was read
-	stopCourier := startCourier(cfg, dir, db, sched, sec, logger)
-	defer stopCourier()
-	stopMaintenance := startMaintenance(cfg, sched, logger)
-	defer stopMaintenance()
-	stopBackups := startBackups(cfg, db, now, logger)
-	defer stopBackups()
-	refKey, err := loadRefKey(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	httpd := cfg.newWeb(sched, dir, db, refKey, logger)
-	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
-	cfg.applySecurity(srv, sec)
-	cfg.applyQuotas(srv, sched)
-	go dir.PrepareLogin()
-	logQuotas(logger, cfg)
-	l, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("cipmini: %w", err)
-	}
-	tl, err := sec.listen()
-	if err != nil {
-		l.Close()
-		return err
-	}
-	l = httpd.CountSessions(l)
-	if tl != nil {
-		tl = httpd.CountSessions(tl)
-	}
-	stopWeb, err := startWeb(cfg, httpd, logger)
-	if err != nil {
-		l.Close()
-		if tl != nil {
-			tl.Close()
-		}
-		return err
-	}
-	defer stopWeb()
-	sec.logStart(logger, cfg, tl)
-	logger.Info("cipmini: serving", "server_id", cfg.ServerID, "listen", l.Addr().String(),
-		"data_dir", cfg.DataDir, "sync", sync.String(), "version", versionString())
-
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
-	served := make(chan error, 2)
-	go func() { served <- srv.Serve(l) }()
-	if tl != nil {
-		go func() { served <- srv.ServeTLS(tl) }()
-	}
+	go func() {
+		select {
+		case sig := <-sigs:
+			logger.Info("cipmini: shutting down", "signal", sig.String())
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	sd := newNotifier(logger)
 	defer sd.close()
-	sd.ready("serving "+cfg.ServerID+" on "+l.Addr().String(), l.Addr())
-	select {
-	case err := <-served:
-		return fmt.Errorf("cipmini: %w", err)
-	case sig := <-sigs:
-		logger.Info("cipmini: shutting down", "signal", sig.String())
-	}
-	sd.stopping()
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		logger.Warn("cipmini: shutdown", "err", err)
-	}
-	<-served
-	stopWeb()
-	stopMaintenance()
-	stopCourier()
-	stopBackups()
-	if err := db.Close(); err != nil {
-		return fmt.Errorf("cipmini: closing the store: %w", err)
-	}
-	logger.Info("cipmini: stopped", flashAttrs(db)...)
-	return nil
+	return d.Run(ctx, runHooks{
+		ready: func(addr net.Addr) {
+			sd.ready("serving "+cfg.ServerID+" on "+addr.String(), addr)
+		},
+		stopping: sd.stopping,
+	})
 }
 
 func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

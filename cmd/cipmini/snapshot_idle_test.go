@@ -13,7 +13,7 @@ import (
 )
 
 // metricValue returns the value of an unlabelled sample of /metrics.
-func metricValue(t *testing.T, d *daemon, name string) int64 {
+func metricValue(t *testing.T, d *daemonProc, name string) int64 {
 	t.Helper()
 	_, body := daemonGet(t, d, "/metrics")
 	for _, l := range strings.Split(body, "\n") {
@@ -41,7 +41,7 @@ func TestIdleDaemonSnapshotsOnlyChanges(t *testing.T) {
 	os.WriteFile(cfg, []byte("backup_at = \"03:00\"\n"+demoConfig), 0o600)
 	// setClock puts the daemon's clock 3 s before backup_at of day i.
 	env, next, setClock := backupAtClock(t)
-	launch := func() *daemon {
+	launch := func() *daemonProc {
 		d, err := launchDaemonEnv(env, cfg, data, "--log-level", "debug")
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +58,7 @@ func TestIdleDaemonSnapshotsOnlyChanges(t *testing.T) {
 		return s
 	}
 	// waitMetric waits for a sample of /metrics to reach want.
-	waitMetric := func(d *daemon, name string, want int64) {
+	waitMetric := func(d *daemonProc, name string, want int64) {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
 		for metricValue(t, d, name) != want {

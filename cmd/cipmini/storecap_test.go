@@ -93,7 +93,7 @@ func TestStoreCapRefusesNewInvitations(t *testing.T) {
 
 // logShows waits up to d for text in the daemon's log (read through a pipe,
 // so a line written just now may not be there yet).
-func logShows(dm *daemon, text string, d time.Duration) bool {
+func logShows(dm *daemonProc, text string, d time.Duration) bool {
 	for end := time.Now().Add(d); ; time.Sleep(20 * time.Millisecond) {
 		if strings.Contains(dm.log.String(), text) {
 			return true

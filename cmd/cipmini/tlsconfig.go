@@ -113,18 +113,6 @@ func (c *Config) rateLimited(b cipmini.Backend) cipmini.Backend {
 	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit(c.MaxBytesPerHour)}
 }
 
-// listen opens the implicit-TLS listener, or returns nil when there is none.
-func (sec *security) listen() (net.Listener, error) {
-	if sec.cert == nil || sec.tlsListen == "" {
-		return nil, nil
-	}
-	l, err := net.Listen("tcp", sec.tlsListen)
-	if err != nil {
-		return nil, fmt.Errorf("cipmini: tls_listen: %w", err)
-	}
-	return l, nil
-}
-
 // clientConfig is the TLS configuration for dialling the peer serverID:
 // this server's certificate, and the peer's checked against peer_ca and
 // serverID. It is nil when TLS or peer_ca is not configured.

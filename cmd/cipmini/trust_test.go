@@ -59,7 +59,7 @@ func cipAnswer(t *testing.T, c *cipmini.Client, rsvp bool, data []byte) string {
 }
 
 // loggedIn dials the daemon and logs in.
-func loggedIn(t *testing.T, d *daemon, id, pw string) *cipmini.Client {
+func loggedIn(t *testing.T, d *daemonProc, id, pw string) *cipmini.Client {
 	t.Helper()
 	c := d.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -142,7 +142,7 @@ func TestFeedReferencesSurviveRestart(t *testing.T) {
 	d := startDaemon(t, cfg, data)
 	start := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)
 	sendAs(t, d, invitation("kept@test", "Kept", start, start.Add(time.Hour)))
-	uidOf := func(d *daemon) string {
+	uidOf := func(d *daemonProc) string {
 		t.Helper()
 		_, body := httpGet(t, httpBase(t, d)+"/calendar/room-1.ics")
 		py := parseWithPython(t, body)
@@ -309,7 +309,7 @@ func TestCheckInRelease(t *testing.T) {
 }
 
 // waitFree waits up to 30 s until the users are free from now for an hour.
-func waitFree(t *testing.T, d *daemon, users ...string) {
+func waitFree(t *testing.T, d *daemonProc, users ...string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

@@ -22,7 +22,7 @@ import (
 var httpListenRE = regexp.MustCompile(`msg="cipmini: http" http_listen=(\S+)`)
 
 // httpBase returns the daemon's HTTP base URL from its log.
-func httpBase(t *testing.T, d *daemon) string {
+func httpBase(t *testing.T, d *daemonProc) string {
 	t.Helper()
 	m := httpListenRE.FindStringSubmatch(d.log.String())
 	if m == nil {
@@ -78,7 +78,7 @@ func invitation(uid, summary string, start, end time.Time) []byte {
 
 // aliceClient connects to the daemon and logs in as the demo's alice; the
 // connection and the context (30 s) end with the test.
-func aliceClient(t *testing.T, d *daemon) (*cipmini.Client, context.Context) {
+func aliceClient(t *testing.T, d *daemonProc) (*cipmini.Client, context.Context) {
 	t.Helper()
 	c := d.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -92,7 +92,7 @@ func aliceClient(t *testing.T, d *daemon) (*cipmini.Client, context.Context) {
 
 // cipFreeBusy asks the daemon over CIP, logged in as alice, and returns the
 // periods as "start/end TYPE".
-func cipFreeBusy(t *testing.T, d *daemon, user string, from, to time.Time) []string {
+func cipFreeBusy(t *testing.T, d *daemonProc, user string, from, to time.Time) []string {
 	t.Helper()
 	c, ctx := aliceClient(t, d)
 	req := fmt.Sprintf("ATTENDEE:%s\r\nDTSTART:%s\r\nDTEND:%s\r\n", user, from.UTC().Format(icalUTC), to.UTC().Format(icalUTC))
@@ -112,7 +112,7 @@ func cipFreeBusy(t *testing.T, d *daemon, user string, from, to time.Time) []str
 	return out
 }
 
-func sendAs(t *testing.T, d *daemon, data []byte) *cipmini.Reply {
+func sendAs(t *testing.T, d *daemonProc, data []byte) *cipmini.Reply {
 	t.Helper()
 	c, ctx := aliceClient(t, d)
 	r, err := c.SendEvent(ctx, data)
