@@ -2,9 +2,9 @@ package store
 
 import (
 	"net"
-	"strings"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -21,7 +21,7 @@ func (s *Scheduler) mayChange(id cipmini.Identity, old *eventRecord) bool {
 	if s.dir.IsLocal(owner) {
 		return id.Kind == cipmini.User && id.Name == owner
 	}
-	return id.Kind == cipmini.Peer && s.dir.PeerServes(id.Name, domainOf(owner))
+	return id.Kind == cipmini.Peer && s.dir.PeerServes(id.Name, directory.Domain(owner))
 }
 
 // refuseChange answers a SENDEVENT that may not change the stored event:
@@ -72,24 +72,4 @@ func who(req *cipmini.Request) string {
 		}
 	}
 	return "anonymous " + addr
-}
-
-// PeerServes reports whether the peer with server id serverID speaks for
-// the domain: the domain is its server id or one of its aliases.
-func (d *Directory) PeerServes(serverID, domain string) bool {
-	serverID, domain = strings.ToLower(serverID), strings.ToLower(domain)
-	if serverID == "" || domain == "" {
-		return false
-	}
-	if serverID == domain {
-		return true
-	}
-	if p := d.peers[serverID]; p != nil {
-		for _, a := range p.Aliases {
-			if strings.ToLower(a) == domain {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // DataReport is what CheckData found in a data directory.
@@ -48,7 +50,7 @@ const maxReportedDamage = 1000
 // nil: then the index is built without users' rules). It does not take
 // the directory's lock; a server appending meanwhile may show a torn
 // tail.
-func CheckData(dir string, d *Directory) (*DataReport, error) {
+func CheckData(dir string, d *directory.Directory) (*DataReport, error) {
 	path := filepath.Join(dir, DefaultFileName)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -88,7 +90,7 @@ func CheckData(dir string, d *Directory) (*DataReport, error) {
 		state[k], _ = unseal(k, v)
 	}
 	if d == nil {
-		d = NewDirectory("check.invalid")
+		d = directory.NewDirectory("check.invalid")
 	}
 	s := &Scheduler{dir: d, log: slog.New(slog.DiscardHandler), index: newBusyIndex()}
 	keys := make([]string, 0, len(state))

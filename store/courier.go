@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -49,7 +50,7 @@ const MaxRedirects = 3
 // safe for concurrent use; Run must be called once.
 type Courier struct {
 	db     *DB
-	dir    *Directory
+	dir    *directory.Directory
 	dialer Dialer
 	log    *slog.Logger
 	// Backoff defaults to DefaultBackoff; set it before Run.
@@ -70,7 +71,7 @@ type Courier struct {
 }
 
 // NewCourier returns a Courier for the queue in db.
-func NewCourier(db *DB, dir *Directory, dialer Dialer, log *slog.Logger) *Courier {
+func NewCourier(db *DB, dir *directory.Directory, dialer Dialer, log *slog.Logger) *Courier {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -306,7 +307,7 @@ func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) [
 		n.State, n.NextTry = OutQueued, c.Now().Unix()
 		var err error
 		if kind == "USER" {
-			n.To = domainOf(vcal.NormalizeAddress(to))
+			n.To = directory.Domain(vcal.NormalizeAddress(to))
 			n.For = []string{vcal.NormalizeAddress(to)}
 			n.Data, err = rewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
 		} else {

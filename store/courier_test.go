@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // dialMap is a Dialer over a mutable map of server ids to addresses.
@@ -204,7 +205,7 @@ func TestCourierFinalAndGiveUp(t *testing.T) {
 // the peer's login_password; a REDIRECT USER is followed once; a loop ends.
 func TestCourierForwardsAndFollowsRedirects(t *testing.T) {
 	e := newCourierEnv(t)
-	e.dir.AddPeer(&Peer{ServerID: "y.test", LoginPassword: "to-y"})
+	e.dir.AddPeer(&directory.Peer{ServerID: "y.test", LoginPassword: "to-y"})
 	b := startPeer(t, "b.test", okReply)
 	y := startPeer(t, "y.test", func(verb string, data []byte) *cipmini.Reply {
 		switch {

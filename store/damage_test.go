@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // damageFixture is a small data file written through the Scheduler, with
@@ -63,7 +65,7 @@ func newDamageFixture(t *testing.T) *damageFixture {
 
 // openDamaged writes data as a data file in a new directory and opens it
 // with a Scheduler, as the daemon starts.
-func openDamaged(t *testing.T, data []byte, dir *Directory) (*DB, *Scheduler, *logRecorder, string, error) {
+func openDamaged(t *testing.T, data []byte, dir *directory.Directory) (*DB, *Scheduler, *logRecorder, string, error) {
 	d := t.TempDir()
 	if err := os.WriteFile(filepath.Join(d, DefaultFileName), data, 0o600); err != nil {
 		t.Fatal(err)

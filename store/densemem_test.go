@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -31,7 +32,7 @@ const denseMemLimit = 8 << 20
 func TestDenseFreeBusyMemory(t *testing.T) {
 	e := newSchedEnv(t)
 	c := e.client("", "")
-	if err := e.dir.AddUser(&User{ID: "hall@rooms.test", Kind: Room, Policy: PolicyAcceptAlways, Invite: InviteAnyone, FreeBusy: FreeBusyPublic}); err != nil {
+	if err := e.dir.AddUser(&directory.User{ID: "hall@rooms.test", Kind: directory.Room, Policy: directory.PolicyAcceptAlways, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic}); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, "every second", e.send(c, strings.ReplaceAll(cal(
@@ -85,7 +86,7 @@ func TestDenseDecisionMemory(t *testing.T) {
 func TestBookingsUpToDense(t *testing.T) {
 	e := newSchedEnv(t)
 	c := e.client("", "")
-	if err := e.dir.AddUser(&User{ID: "hall@rooms.test", Kind: Room, Policy: PolicyAcceptAlways, Invite: InviteAnyone, FreeBusy: FreeBusyPublic}); err != nil {
+	if err := e.dir.AddUser(&directory.User{ID: "hall@rooms.test", Kind: directory.Room, Policy: directory.PolicyAcceptAlways, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic}); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, "a meeting", e.send(c, strings.ReplaceAll(cal(

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
 )
@@ -73,11 +74,11 @@ func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini
 }
 
 // mayReadFreeBusy applies a user's freebusy setting (PROFILE.md 9).
-func mayReadFreeBusy(id cipmini.Identity, u *User) bool {
+func mayReadFreeBusy(id cipmini.Identity, u *directory.User) bool {
 	switch u.FreeBusy {
-	case FreeBusyPublic:
+	case directory.FreeBusyPublic:
 		return true
-	case FreeBusyAuthenticated:
+	case directory.FreeBusyAuthenticated:
 		return authenticated(id)
 	}
 	return id.Kind == cipmini.User && id.Name == u.ID

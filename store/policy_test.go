@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 func TestParseWorkingHours(t *testing.T) {
-	w, err := ParseWorkingHours("Mon-Fri 08:00-18:00")
+	w, err := directory.ParseWorkingHours("Mon-Fri 08:00-18:00")
 	if err != nil || !w.Days[time.Monday] || !w.Days[time.Friday] || w.Days[time.Saturday] || w.Open != 480 || w.Close != 1080 {
 		t.Fatalf("%+v %v", w, err)
 	}
-	w, err = ParseWorkingHours("Sat-Mon 10:00-24:00")
+	w, err = directory.ParseWorkingHours("Sat-Mon 10:00-24:00")
 	if err != nil || !w.Days[time.Sunday] || !w.Days[time.Monday] || w.Days[time.Tuesday] || w.Close != 1440 {
 		t.Fatalf("wrapping range: %+v %v", w, err)
 	}
 	for _, bad := range []string{"", "Mon-Fri", "Mon-Fry 08:00-18:00", "Mon 18:00-08:00", "Mon 8-18", "Mon 25:00-26:00"} {
-		if _, err := ParseWorkingHours(bad); err == nil {
+		if _, err := directory.ParseWorkingHours(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
@@ -34,19 +35,19 @@ func policyEnv(t *testing.T) *schedEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	office, _ := ParseWorkingHours("Mon-Fri 08:00-18:00")
-	for _, u := range []*User{
-		{ID: "always@rooms.test", Policy: PolicyAcceptAlways},
-		{ID: "never@rooms.test", Policy: PolicyDeclineAlways},
-		{ID: "manual@rooms.test", Policy: PolicyManual},
-		{ID: "window@rooms.test", Limits: Limits{BookingWindowDays: 30}},
-		{ID: "short@rooms.test", Limits: Limits{MaxDurationMinutes: 60}},
-		{ID: "office@rooms.test", Limits: Limits{WorkingHours: office, Location: berlin}},
-		{ID: "single@rooms.test", Limits: Limits{NoRecurring: true}},
-		{ID: "flex@rooms.test", Limits: Limits{MaxConflicts: 2}},
-		{ID: "acme@rooms.test", Limits: Limits{AllowedOrganizers: []string{"acme.test", "boss@other.test"}}},
+	office, _ := directory.ParseWorkingHours("Mon-Fri 08:00-18:00")
+	for _, u := range []*directory.User{
+		{ID: "always@rooms.test", Policy: directory.PolicyAcceptAlways},
+		{ID: "never@rooms.test", Policy: directory.PolicyDeclineAlways},
+		{ID: "manual@rooms.test", Policy: directory.PolicyManual},
+		{ID: "window@rooms.test", Limits: directory.Limits{BookingWindowDays: 30}},
+		{ID: "short@rooms.test", Limits: directory.Limits{MaxDurationMinutes: 60}},
+		{ID: "office@rooms.test", Limits: directory.Limits{WorkingHours: office, Location: berlin}},
+		{ID: "single@rooms.test", Limits: directory.Limits{NoRecurring: true}},
+		{ID: "flex@rooms.test", Limits: directory.Limits{MaxConflicts: 2}},
+		{ID: "acme@rooms.test", Limits: directory.Limits{AllowedOrganizers: []string{"acme.test", "boss@other.test"}}},
 	} {
-		u.Kind, u.Invite, u.FreeBusy = Room, InviteAnyone, FreeBusyPublic
+		u.Kind, u.Invite, u.FreeBusy = directory.Room, directory.InviteAnyone, directory.FreeBusyPublic
 		if err := e.dir.AddUser(u); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // Minimal cases of what real producers write, each a defect once: the busy
@@ -101,7 +103,7 @@ func TestMixedRecurrenceIDForms(t *testing.T) {
 func TestDenseSeries(t *testing.T) {
 	e := newSchedEnv(t)
 	c := e.client("", "")
-	if err := e.dir.AddUser(&User{ID: "hall@rooms.test", Kind: Room, Policy: PolicyAcceptAlways, Invite: InviteAnyone, FreeBusy: FreeBusyPublic}); err != nil {
+	if err := e.dir.AddUser(&directory.User{ID: "hall@rooms.test", Kind: directory.Room, Policy: directory.PolicyAcceptAlways, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic}); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, "accept-always, every second", e.send(c, strings.ReplaceAll(cal(

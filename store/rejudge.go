@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/caltime"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -90,7 +91,7 @@ func (s *Scheduler) compareTime(oldEv, newEv *vcal.Event) timeChange {
 // its own. It returns the resource's declined occurrences after the change
 // (the stored ones, less those judged again, plus those declined now) and
 // the reason for the first declined now, "" when none was.
-func (s *Scheduler) judgeOccurrences(u *User, uid string, added []caltime.Instance, stored []int64) ([]int64, string) {
+func (s *Scheduler) judgeOccurrences(u *directory.User, uid string, added []caltime.Instance, stored []int64) ([]int64, string) {
 	judged := map[int64]bool{}
 	for _, in := range added {
 		judged[in.RecurrenceID.Unix()] = true
@@ -118,7 +119,7 @@ func (s *Scheduler) judgeOccurrences(u *User, uid string, added []caltime.Instan
 
 // instanceProblem returns why the resource cannot take one instance of the
 // event uid (a limit, or a clash with another accepted booking), or "".
-func (s *Scheduler) instanceProblem(u *User, uid string, in caltime.Instance) string {
+func (s *Scheduler) instanceProblem(u *directory.User, uid string, in caltime.Instance) string {
 	lim := &u.Limits
 	loc := lim.Location
 	if loc == nil {
@@ -128,13 +129,13 @@ func (s *Scheduler) instanceProblem(u *User, uid string, in caltime.Instance) st
 	if max := lim.MaxDurationMinutes; max > 0 && in.End.Sub(in.Start) > time.Duration(max)*time.Minute {
 		return fmt.Sprintf("Meetings in %s may last at most %d minutes.", u.ID, max)
 	}
-	if w := lim.WorkingHours; w != nil && !w.holds(in.Start.In(loc), in.End.In(loc)) {
-		return fmt.Sprintf("%s can be booked %s (%s) only; the meeting at %s is outside.", u.ID, w.text, loc, when)
+	if w := lim.WorkingHours; w != nil && !w.Holds(in.Start.In(loc), in.End.In(loc)) {
+		return fmt.Sprintf("%s can be booked %s (%s) only; the meeting at %s is outside.", u.ID, w.String(), loc, when)
 	}
 	if lim.BookingWindowDays > 0 && in.Start.After(s.Now().AddDate(0, 0, lim.BookingWindowDays)) {
 		return fmt.Sprintf("%s can be booked at most %d days ahead.", u.ID, lim.BookingWindowDays)
 	}
-	if u.Policy != PolicyAcceptIfFree {
+	if u.Policy != directory.PolicyAcceptIfFree {
 		return ""
 	}
 	clash := false
@@ -155,8 +156,8 @@ func (s *Scheduler) instanceProblem(u *User, uid string, in caltime.Instance) st
 // (an answer ACCEPTED given by hand or through the panel): the first of its
 // instances, other than those it declined, that clashes with another
 // accepted booking; "" when none does or u does not judge clashes.
-func (s *Scheduler) acceptClash(u *User, ev *vcal.Event, declined []int64) string {
-	if u == nil || !u.Kind.Resource() || u.Policy == PolicyAcceptAlways || !busyEvent(ev) {
+func (s *Scheduler) acceptClash(u *directory.User, ev *vcal.Event, declined []int64) string {
+	if u == nil || !u.Kind.Resource() || u.Policy == directory.PolicyAcceptAlways || !busyEvent(ev) {
 		return ""
 	}
 	skip := map[int64]bool{}
@@ -169,8 +170,8 @@ func (s *Scheduler) acceptClash(u *User, ev *vcal.Event, declined []int64) strin
 		return fmt.Sprintf("The meeting has too many occurrences for %s to check.", u.ID)
 	}
 	free := *u
-	free.Policy = PolicyAcceptIfFree
-	free.Limits = Limits{Location: u.Limits.Location}
+	free.Policy = directory.PolicyAcceptIfFree
+	free.Limits = directory.Limits{Location: u.Limits.Location}
 	for _, in := range ins {
 		if skip[in.RecurrenceID.Unix()] {
 			continue

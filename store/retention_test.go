@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // yearsFlag runs the simulation of TestFiveYears for longer or shorter.
@@ -28,13 +29,13 @@ type roomsEnv struct {
 }
 
 func newRoomsEnv(t *testing.T) *roomsEnv {
-	d := NewDirectory("rooms.test")
+	d := directory.NewDirectory("rooms.test")
 	for i := 1; i <= 4; i++ {
-		if err := d.AddUser(&User{ID: fmt.Sprintf("room-%d@rooms.test", i), Kind: Room, FreeBusy: FreeBusyPublic}); err != nil {
+		if err := d.AddUser(&directory.User{ID: fmt.Sprintf("room-%d@rooms.test", i), Kind: directory.Room, FreeBusy: directory.FreeBusyPublic}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := d.AddUser(&User{ID: "alice@rooms.test", Kind: Person, Password: PlainSecret("a")}); err != nil {
+	if err := d.AddUser(&directory.User{ID: "alice@rooms.test", Kind: directory.Person, Password: directory.PlainSecret("a")}); err != nil {
 		t.Fatal(err)
 	}
 	e := &roomsEnv{t: t, data: t.TempDir(), now: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),

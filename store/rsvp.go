@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -157,7 +158,7 @@ func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
 	case cipmini.User:
 		return id.Name == s.dir.Canonical(attendee)
 	case cipmini.Peer:
-		return !s.dir.IsLocal(attendee) && s.dir.PeerServes(id.Name, domainOf(attendee))
+		return !s.dir.IsLocal(attendee) && s.dir.PeerServes(id.Name, directory.Domain(attendee))
 	}
 	return s.dir.AllowAnonymousRSVP && !s.dir.IsLocal(attendee)
 }
@@ -211,7 +212,7 @@ func (s *Scheduler) rsvpOnward(req *cipmini.Request, rp *vcal.Reply, rec *eventR
 	if err != nil {
 		return tempFailure(s.log, "writing an answer", err)
 	}
-	server := domainOf(rec.Owner)
+	server := directory.Domain(rec.Owner)
 	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}, From: user}
 	s.recordChange(rec, who(req), "rsvp", []string{user})
 	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -31,7 +32,7 @@ const (
 // step, and free/busy answers read an in-memory index.
 type Scheduler struct {
 	db    *DB
-	dir   *Directory
+	dir   *directory.Directory
 	log   *slog.Logger
 	index *busyIndex
 	// retire knows when each live event is due for the archive;
@@ -71,7 +72,7 @@ var _ cipmini.Backend = (*Scheduler)(nil)
 
 // NewScheduler returns a Scheduler over db, reading every stored event once
 // to build its free/busy index. A nil logger means slog.Default().
-func NewScheduler(db *DB, dir *Directory, log *slog.Logger) (*Scheduler, error) {
+func NewScheduler(db *DB, dir *directory.Directory, log *slog.Logger) (*Scheduler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -239,9 +240,3 @@ func tempFailure(log *slog.Logger, what string, err error) *cipmini.Reply {
 
 // authenticated reports whether a session logged in at all.
 func authenticated(id cipmini.Identity) bool { return id.Kind != cipmini.Anonymous }
-
-// domainOf returns the part of a user id after the "@".
-func domainOf(id string) string {
-	_, d, _ := strings.Cut(id, "@")
-	return d
-}

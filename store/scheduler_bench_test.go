@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -31,12 +32,12 @@ func benchEnv(b *testing.B, sync SyncPolicy) *schedEnv {
 	return e
 }
 
-func testDirectoryB(b *testing.B) *Directory {
-	d := NewDirectory("rooms.test")
-	for _, u := range []*User{
-		{ID: "room-1@rooms.test", Kind: Room, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
-		{ID: "carol@rooms.test", Kind: Person, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
-		{ID: "hall@rooms.test", Kind: Room, Invite: InviteAnyone, FreeBusy: FreeBusyPublic, Policy: PolicyAcceptAlways},
+func testDirectoryB(b *testing.B) *directory.Directory {
+	d := directory.NewDirectory("rooms.test")
+	for _, u := range []*directory.User{
+		{ID: "room-1@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "carol@rooms.test", Kind: directory.Person, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "hall@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic, Policy: directory.PolicyAcceptAlways},
 	} {
 		if err := d.AddUser(u); err != nil {
 			b.Fatal(err)
@@ -188,7 +189,7 @@ func BenchmarkConflictCheckMixed(b *testing.B) {
 	e := benchEnv(b, SyncNever)
 	e.fillMixed(b)
 	u := *e.dir.User("hall@rooms.test")
-	u.Policy = PolicyAcceptIfFree
+	u.Policy = directory.PolicyAcceptIfFree
 	evs, err := vcal.ParseEvents([]byte(event("new@y.test", 0, stamp1, "20270609T183000Z", "20270609T193000Z", "mary@y.test", "hall@rooms.test")), nil)
 	if err != nil {
 		b.Fatal(err)

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // schedEnv is a Scheduler over a fresh DB, served by a cipmini.Server on a
 // loopback port, as a peer or a user reaches it.
 type schedEnv struct {
 	t     *testing.T
-	dir   *Directory
+	dir   *directory.Directory
 	data  string
 	db    *DB
 	sched *Scheduler
@@ -27,20 +28,20 @@ type schedEnv struct {
 // testDirectory is the server rooms.test with a room, a projector that
 // needs a person's answer, alice (password "alice-pw"), carol, a moved
 // user, a group and a looping pair of groups; peer b.test.
-func testDirectory(t *testing.T) *Directory {
-	d := NewDirectory("rooms.test", "alias.test")
-	for _, u := range []*User{
-		{ID: "room-1@rooms.test", Kind: Room, Invite: InviteAnyone, FreeBusy: FreeBusyPublic},
-		{ID: "projector@rooms.test", Kind: Equipment, Policy: PolicyManual, FreeBusy: FreeBusyPublic},
-		{ID: "alice@rooms.test", Kind: Person, Password: PlainSecret("alice-pw"), FreeBusy: FreeBusyAuthenticated},
-		{ID: "carol@rooms.test", Kind: Person, Password: PlainSecret("carol-pw"), FreeBusy: FreeBusyPublic, Invite: InviteAnyone},
+func testDirectory(t *testing.T) *directory.Directory {
+	d := directory.NewDirectory("rooms.test", "alias.test")
+	for _, u := range []*directory.User{
+		{ID: "room-1@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "projector@rooms.test", Kind: directory.Equipment, Policy: directory.PolicyManual, FreeBusy: directory.FreeBusyPublic},
+		{ID: "alice@rooms.test", Kind: directory.Person, Password: directory.PlainSecret("alice-pw"), FreeBusy: directory.FreeBusyAuthenticated},
+		{ID: "carol@rooms.test", Kind: directory.Person, Password: directory.PlainSecret("carol-pw"), FreeBusy: directory.FreeBusyPublic, Invite: directory.InviteAnyone},
 	} {
 		if err := d.AddUser(u); err != nil {
 			t.Fatal(err)
 		}
 	}
-	d.AddPeer(&Peer{ServerID: "b.test", Password: PlainSecret("b-pw")})
-	d.AddPeer(&Peer{ServerID: "x.test", Password: PlainSecret("x-pw")})
+	d.AddPeer(&directory.Peer{ServerID: "b.test", Password: directory.PlainSecret("b-pw")})
+	d.AddPeer(&directory.Peer{ServerID: "x.test", Password: directory.PlainSecret("x-pw")})
 	d.AddRedirect("old-room@rooms.test", "room-1@rooms.test")
 	d.AddEventRedirect("old-uid@b.test", "new-uid@b.test")
 	d.AddGroup("team@rooms.test", []string{"carol", "room-1", "bob@b.test"})
@@ -280,7 +281,7 @@ func TestRoomBookingAndCancellation(t *testing.T) {
 	// organizer's server too) is then accepted. A stranger can do neither.
 	expect(t, "anonymous cancel", e.send(anon, cancelEvent("b1@x.test", 1, stamp2, "tom@x.test", "room-1@rooms.test")),
 		"* PERMDENIED room-1@rooms.test\n* NOTFOUND tom@x.test\nNO 000 Not stored: only the organizer may change this event")
-	e.dir.AddPeer(&Peer{ServerID: "y.test", Password: PlainSecret("y-pw")})
+	e.dir.AddPeer(&directory.Peer{ServerID: "y.test", Password: directory.PlainSecret("y-pw")})
 	xPeer := e.client("x.test", "x-pw")
 	yPeer := e.client("y.test", "y-pw")
 	expect(t, "cancel", e.send(xPeer, cancelEvent("b1@x.test", 1, stamp2, "tom@x.test", "room-1@rooms.test")),

@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -274,7 +275,7 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	}
 	key := u.ID
 	isOwner := key == d.rec.Owner
-	if ownerDenied || (!isOwner && !authenticated(id) && u.Invite != InviteAnyone) {
+	if ownerDenied || (!isOwner && !authenticated(id) && u.Invite != directory.InviteAnyone) {
 		problem(cipmini.UserInfo(cipmini.InfoPermDenied, addr))
 		d.failed++
 		return
@@ -296,15 +297,15 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	}
 	var st string
 	switch {
-	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree && old != nil && !d.tc.changed && old.Holders[key] != "":
+	case isOwner && u.Kind.Resource() && u.Policy == directory.PolicyAcceptIfFree && old != nil && !d.tc.changed && old.Holders[key] != "":
 		st = old.Holders[key] // the time stays: so does the answer
-	case isOwner && u.Kind.Resource() && u.Policy == PolicyAcceptIfFree:
+	case isOwner && u.Kind.Resource() && u.Policy == directory.PolicyAcceptIfFree:
 		// A resource booking itself (the room's panel) is checked for
 		// conflicts under the same lock as invitations, never limits; so
 		// is a change of its time (extend): one that clashes is refused
 		// and the booking kept.
 		free := *u
-		free.Limits = Limits{Location: u.Limits.Location}
+		free.Limits = directory.Limits{Location: u.Limits.Location}
 		dec := s.decide(&free, judged)
 		if old != nil && dec.status == Declined && old.Holders[key] == Accepted {
 			d.ownClash = dec.reason
@@ -321,7 +322,7 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 		// judged again when the time changes (PROFILE.md 11).
 		st = prev
 	case u.Kind.Resource() && prev == Accepted && !ev.RecurrenceID.IsZero() &&
-		(u.Policy == PolicyAcceptIfFree || u.Policy == PolicyAcceptAlways):
+		(u.Policy == directory.PolicyAcceptIfFree || u.Policy == directory.PolicyAcceptAlways):
 		// Moved or added occurrences of an accepted series are judged one
 		// by one; a clash declines that occurrence.
 		declines, reason := s.judgeOccurrences(u, ev.UID, d.tc.added, d.rec.Declines[key])
@@ -397,7 +398,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 			if s.dir.IsLocal(a.Address) {
 				continue
 			}
-			server := domainOf(a.Address)
+			server := directory.Domain(a.Address)
 			m := byServer[server]
 			if m == nil {
 				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID,
@@ -414,7 +415,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &OutMessage{To: domainOf(owner), Verb: cipmini.VerbRSVP.String(), Data: text,
+		out = append(out, &OutMessage{To: directory.Domain(owner), Verb: cipmini.VerbRSVP.String(), Data: text,
 			UID: ev.UID, For: []string{owner}, From: user})
 	}
 	return out, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -22,7 +23,7 @@ func (s *Scheduler) slim(r *eventRecord, ev *vcal.Event) {
 	}
 	for user, st := range r.Holders {
 		u := s.dir.User(user)
-		if st != Declined || u == nil || !u.Kind.Resource() || u.Policy == PolicyManual {
+		if st != Declined || u == nil || !u.Kind.Resource() || u.Policy == directory.PolicyManual {
 			return
 		}
 	}

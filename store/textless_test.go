@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // sendAs has id send the event text and returns the whole answer.
@@ -25,8 +26,8 @@ func TestDeclinedAndTombstoneAreOneRecord(t *testing.T) {
 	// A record without text goes once its time is past and KeepHistory
 	// after its last change.
 	e.sched.KeepHistory = 35 * 24 * time.Hour
-	e.sched.dir.AddPeer(&Peer{ServerID: "x.test", Password: PlainSecret("x-pw")})
-	e.sched.dir.AddPeer(&Peer{ServerID: "y.test", Password: PlainSecret("y-pw")})
+	e.sched.dir.AddPeer(&directory.Peer{ServerID: "x.test", Password: directory.PlainSecret("x-pw")})
+	e.sched.dir.AddPeer(&directory.Peer{ServerID: "y.test", Password: directory.PlainSecret("y-pw")})
 	x := cipmini.Identity{Kind: cipmini.Peer, Name: "x.test"}
 	y := cipmini.Identity{Kind: cipmini.Peer, Name: "y.test"}
 	mar := time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)

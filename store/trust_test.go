@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 const refused = "NO 000 Not stored: only the organizer may change this event"
@@ -54,7 +55,7 @@ func TestOnlyLocalOrganizerChanges(t *testing.T) {
 // whose alias its domain is), never through b.test or an anonymous client.
 func TestOnlyOrganizersServerChanges(t *testing.T) {
 	e := newSchedEnv(t)
-	e.dir.AddPeer(&Peer{ServerID: "y.test", Password: PlainSecret("y-pw"), Aliases: []string{"y-alias.test"}})
+	e.dir.AddPeer(&directory.Peer{ServerID: "y.test", Password: directory.PlainSecret("y-pw"), Aliases: []string{"y-alias.test"}})
 	anon := e.client("", "")
 	book := event("x1@x.test", 0, stamp1, "20270301T100000Z", "20270301T110000Z", "tom@x.test", "room-1@rooms.test")
 	expect(t, "first delivery, anonymous", e.send(anon, book), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
@@ -199,7 +200,7 @@ func TestDeclinedKeepsNoText(t *testing.T) {
 	}
 	e.restart()
 	anon = e.client("", "")
-	e.dir.AddPeer(&Peer{ServerID: "y.test", Password: PlainSecret("y-pw")})
+	e.dir.AddPeer(&directory.Peer{ServerID: "y.test", Password: directory.PlainSecret("y-pw")})
 	y := e.client("y.test", "y-pw")
 	stale := strings.Replace(big, stamp1, "20261101T000000Z", 1)
 	expect(t, "older", e.send(y, stale), "NO 005 Stale version: a newer one is stored")

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -61,7 +62,7 @@ type panelView struct {
 }
 
 // panelUser finds the resource a panel URL names; people have no panel.
-func (s *Server) panelUser(w http.ResponseWriter, r *http.Request) *store.User {
+func (s *Server) panelUser(w http.ResponseWriter, r *http.Request) *directory.User {
 	u := s.lookup(w, r, r.PathValue("user"))
 	if u == nil {
 		return nil

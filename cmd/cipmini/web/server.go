@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -58,7 +59,7 @@ type Options struct {
 // concurrent use.
 type Server struct {
 	sched   *store.Scheduler
-	dir     *store.Directory
+	dir     *directory.Directory
 	db      *store.DB
 	opts    Options
 	log     *slog.Logger
@@ -79,7 +80,7 @@ type Server struct {
 
 // New returns a Server over the scheduler, directory and DB the CIP server
 // uses.
-func New(sched *store.Scheduler, dir *store.Directory, db *store.DB, opts Options) *Server {
+func New(sched *store.Scheduler, dir *directory.Directory, db *store.DB, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -180,7 +181,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // checks that the client may read its free/busy time (PROFILE.md 9), with
 // HTTP Basic credentials checked as AUTHENTICATE LOGIN would. It writes the
 // error answer and returns nil when the request cannot go on.
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *store.User {
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *directory.User {
 	if name == "" || len(name) > 256 || strings.ContainsAny(name, "/ \t") {
 		http.Error(w, "web: no such user", http.StatusNotFound)
 		return nil
