@@ -15,13 +15,13 @@ func TestQueueCapKeepsCancellations(t *testing.T) {
 	seq := uint64(0)
 	msg := func(uid, data string, forID string) *OutMessage {
 		seq++
-		return &OutMessage{ID: newOutID(now, seq), To: "y.test", Verb: "SENDEVENT", UID: uid, Data: data,
+		return &OutMessage{ID: NewOutID(now, seq), To: "y.test", Verb: "SENDEVENT", UID: uid, Data: data,
 			For: []string{forID}, State: OutQueued, Created: now.Unix(), NextTry: now.Unix()}
 	}
 	lim := QueueLimits{MaxPerPeer: 3}
 	put := func(m *OutMessage) {
 		t.Helper()
-		if err := e.db.Update(func(tx *Tx) error { return enqueue(tx, []*OutMessage{m}, now, lim, quietLog) }); err != nil {
+		if err := e.db.Update(func(tx *Tx) error { return Enqueue(tx, []*OutMessage{m}, now, lim, quietLog) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,19 +68,19 @@ func queueOf(t *testing.T, db *DB) []*OutMessage {
 // occurrence, so that past the cap it counts as over once the series is;
 // a series without end gives none.
 func TestAnswerEndsOfRecurringEvent(t *testing.T) {
-	e := newCourierEnv(t)
+	e := newSchedEnv(t)
 	anon := e.client("", "")
 	ev := event("series@x.test", 0, stamp1, "20270301T100000Z", "20270301T110000Z", "tom@x.test", "room-1@rooms.test")
 	finite := strings.Replace(ev, "DTEND:", "RRULE:FREQ=DAILY;COUNT=3\r\nDTEND:", 1)
 	expect(t, "series", e.send(anon, finite), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
 	want := time.Date(2027, 3, 3, 11, 0, 0, 0, time.UTC).Unix()
-	if q := e.queue(); len(q) != 1 || q[0].Ends != want {
+	if q := queueOf(t, e.db); len(q) != 1 || q[0].Ends != want {
 		t.Fatalf("answer to a finite series: %+v", q)
 	}
 	ev = event("forever@x.test", 0, stamp1, "20270401T100000Z", "20270401T110000Z", "tom@x.test", "room-1@rooms.test")
 	forever := strings.Replace(ev, "DTEND:", "RRULE:FREQ=WEEKLY\r\nDTEND:", 1)
 	expect(t, "endless series", e.send(anon, forever), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
-	for _, m := range e.queue() {
+	for _, m := range queueOf(t, e.db) {
 		if m.UID == "forever@x.test" && m.Ends != 0 {
 			t.Fatalf("answer to an endless series ends at %d", m.Ends)
 		}

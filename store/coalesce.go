@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -111,7 +112,7 @@ func supersedes(n, old *OutMessage) bool {
 // cancellation of the same event for the same attendees) is deleted, or
 // for a SENDEVENT still meant for other attendees, narrowed to them. It
 // returns the counts for the log and the counters.
-func enqueue(tx *Tx, msgs []*OutMessage, now time.Time, lim QueueLimits, log *slog.Logger) error {
+func Enqueue(tx *Tx, msgs []*OutMessage, now time.Time, lim QueueLimits, log *slog.Logger) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -227,7 +228,7 @@ func mentionsAny(val string, peers map[string]bool) bool {
 func without(list, drop []string) []string {
 	var out []string
 	for _, x := range list {
-		if !contains(drop, x) {
+		if !slices.Contains(drop, x) {
 			out = append(out, x)
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -58,7 +59,7 @@ type OutMessage struct {
 func outKey(id string) string { return outKeyPrefix + id }
 
 // newOutID returns a message id that sorts by creation time.
-func newOutID(now time.Time, seq uint64) string {
+func NewOutID(now time.Time, seq uint64) string {
 	return fmt.Sprintf("%016x-%s", now.UnixNano(), strconv.FormatUint(seq, 36))
 }
 
@@ -94,4 +95,32 @@ func (db *DB) Queue() ([]*OutMessage, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, err
+}
+
+// RecordTry records in tx the outcome of one delivery try of m. With keep
+// it updates only the try's fields (Tries, NextTry, State, LastError) of
+// the message as stored now, which enqueue may have narrowed meanwhile;
+// without, it deletes the message. A message no longer stored (superseded
+// while it was being tried, coalesce.go) stays gone, and RecordTry then
+// reports false: what would follow it must not be queued.
+func RecordTry(tx *Tx, m *OutMessage, keep bool) (stored bool, err error) {
+	val, err := tx.Get(outKey(m.ID))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if keep {
+		var cur OutMessage
+		if err := json.Unmarshal([]byte(val), &cur); err != nil {
+			return false, fmt.Errorf("store: message %s: %w", m.ID, err)
+		}
+		cur.Tries, cur.NextTry, cur.State, cur.LastError = m.Tries, m.NextTry, m.State, m.LastError
+		if err := putOut(tx, &cur); err != nil {
+			return false, err
+		}
+	} else if err := tx.Delete(outKey(m.ID)); err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	return true, nil
 }

@@ -12,7 +12,7 @@ import (
 
 // rewriteAttendee replaces the attendee from by to in an event's text, for
 // a SENDEVENT that follows a REDIRECT USER.
-func rewriteAttendee(data, from, to string) (string, error) {
+func RewriteAttendee(data, from, to string) (string, error) {
 	return rewrite(data, func(c *ical.Component) {
 		for i, p := range c.Props[ical.PropAttendee] {
 			if vcal.NormalizeAddress(p.Value) == from {
@@ -24,7 +24,7 @@ func rewriteAttendee(data, from, to string) (string, error) {
 
 // rewriteUID gives an answer the event's new UID, for an RSVP that follows
 // a REDIRECT EVENT.
-func rewriteUID(data, uid string) (string, error) {
+func RewriteUID(data, uid string) (string, error) {
 	return rewrite(data, func(c *ical.Component) { c.Props.SetText(ical.PropUID, uid) })
 }
 

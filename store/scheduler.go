@@ -160,7 +160,7 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 	ends := messageEnds(r, len(out) > 0)
 	for _, m := range out {
 		s.outSeq++
-		m.ID = newOutID(now, s.outSeq)
+		m.ID = NewOutID(now, s.outSeq)
 		m.State, m.Created, m.NextTry = OutQueued, now.Unix(), now.Unix()
 		m.Ends = ends
 	}
@@ -168,7 +168,7 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 		if err := tx.Set(eventKey(r.UID), val); err != nil {
 			return err
 		}
-		return enqueue(tx, out, now, s.QueueLimits, s.log)
+		return Enqueue(tx, out, now, s.QueueLimits, s.log)
 	})
 	if err == nil {
 		s.retire.note(r)

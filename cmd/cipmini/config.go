@@ -11,6 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/caltime"
+	"github.com/cipmini/cipmini/cipmini/courier"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/store"
 )
@@ -363,9 +364,9 @@ func (uc *UserConfig) user(d *directory.Directory) (*directory.User, error) {
 	return u, nil
 }
 
-// backoff reads the queue_* settings over store.DefaultBackoff.
-func (c *Config) backoff() (store.Backoff, error) {
-	b := store.DefaultBackoff
+// backoff reads the queue_* settings over courier.DefaultBackoff.
+func (c *Config) backoff() (courier.Backoff, error) {
+	b := courier.DefaultBackoff
 	for _, s := range []struct {
 		key, val string
 		to       *time.Duration

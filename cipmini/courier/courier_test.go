@@ -1,4 +1,4 @@
-package store
+package courier
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/store"
 )
 
 // dialMap is a Dialer over a mutable map of server ids to addresses.
@@ -104,7 +105,7 @@ func newCourierEnv(t *testing.T) *courierEnv {
 	e := &courierEnv{schedEnv: newSchedEnv(t), dial: &dialMap{addrs: map[string]string{}},
 		now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	e.sched.Now = func() time.Time { return e.now }
-	e.courier = NewCourier(e.db, e.dir, e.dial, quietLog)
+	e.courier = New(e.db, e.dir, e.dial, quietLog)
 	e.courier.Now = func() time.Time { return e.now }
 	return e
 }
@@ -118,7 +119,7 @@ func (e *courierEnv) bookRoom(uid string, day int) {
 	expect(e.t, "booking", e.send(anon, ev), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
 }
 
-func (e *courierEnv) queue() []*OutMessage {
+func (e *courierEnv) queue() []*store.OutMessage {
 	q, err := e.db.Queue()
 	if err != nil {
 		e.t.Fatal(err)
@@ -134,7 +135,7 @@ func TestCourierRetriesThenDelivers(t *testing.T) {
 	ctx := context.Background()
 	e.courier.runDue(ctx) // x.test unknown: fails
 	q := e.queue()
-	if len(q) != 1 || q[0].Tries != 1 || q[0].State != OutQueued || q[0].NextTry != e.now.Add(30*time.Second).Unix() {
+	if len(q) != 1 || q[0].Tries != 1 || q[0].State != store.OutQueued || q[0].NextTry != e.now.Add(30*time.Second).Unix() {
 		t.Fatalf("after a failed try: %+v", q[0])
 	}
 	e.now = e.now.Add(10 * time.Second)
@@ -170,7 +171,7 @@ func TestCourierFinalAndGiveUp(t *testing.T) {
 	e.dial.set("x.test", peer.addr)
 	e.bookRoom("r1@x.test", 1)
 	e.courier.runDue(context.Background())
-	if q := e.queue(); len(q) != 1 || q[0].State != OutFailed || q[0].LastError != "NO 005 stale" {
+	if q := e.queue(); len(q) != 1 || q[0].State != store.OutFailed || q[0].LastError != "NO 005 stale" {
 		t.Fatalf("final NO: %+v", q)
 	}
 	peer.mu.Lock()
@@ -187,7 +188,7 @@ func TestCourierFinalAndGiveUp(t *testing.T) {
 	for _, m := range e.queue() {
 		if m.UID == "r2@x.test" {
 			tries = m.Tries
-			if m.State != OutFailed || m.LastError != "NO 007 busy" {
+			if m.State != store.OutFailed || m.LastError != "NO 007 busy" {
 				t.Fatalf("after 72 h: %+v", m)
 			}
 		}
@@ -243,7 +244,7 @@ func TestCourierForwardsAndFollowsRedirects(t *testing.T) {
 	}
 	// The loop (new -> old) was not followed: the redirected message ends
 	// as failed, with the answer that pointed back.
-	if q := e.queue(); len(q) != 1 || q[0].State != OutFailed || q[0].LastError != "NO 000 moved back" || q[0].Hops != 1 {
+	if q := e.queue(); len(q) != 1 || q[0].State != store.OutFailed || q[0].LastError != "NO 000 moved back" || q[0].Hops != 1 {
 		t.Fatalf("queue: %+v", q[0])
 	}
 }

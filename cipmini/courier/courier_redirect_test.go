@@ -1,4 +1,4 @@
-package store
+package courier
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/store"
 )
 
 // An organizer's server that answers the room's RSVP with hundreds of
@@ -30,7 +31,7 @@ func TestCourierFollowsOneRedirectEvent(t *testing.T) {
 	e.dial.set("x.test", x.addr)
 	e.courier.runDue(context.Background())
 	q := e.queue()
-	if len(q) != 1 || q[0].UID != "u0@x.test" || q[0].Hops != 1 || q[0].State != OutQueued {
+	if len(q) != 1 || q[0].UID != "u0@x.test" || q[0].Hops != 1 || q[0].State != store.OutQueued {
 		t.Fatalf("queue after the redirect: %d messages, first %+v", len(q), q[0])
 	}
 	e.courier.runDue(context.Background())
@@ -91,14 +92,14 @@ func TestCourierFollowsOneRedirectPerUser(t *testing.T) {
 // updates only the try's fields of the stored message.
 func TestCourierRetryKeepsNarrowedMessage(t *testing.T) {
 	e := newCourierEnv(t)
-	var narrowed *OutMessage
+	var narrowed *store.OutMessage
 	y := startPeer(t, "y.test", func(verb string, data []byte) *cipmini.Reply {
 		if narrowed == nil {
 			q := e.queue()
-			narrowed = &OutMessage{ID: newOutID(e.now, 999), To: "y.test", Verb: q[0].Verb, UID: q[0].UID,
-				Data: q[0].Data, For: []string{"old@y.test"}, State: OutQueued, Created: e.now.Unix(), NextTry: e.now.Unix() + 3600}
-			err := e.db.Update(func(tx *Tx) error {
-				return enqueue(tx, []*OutMessage{narrowed}, e.now, QueueLimits{}, quietLog)
+			narrowed = &store.OutMessage{ID: store.NewOutID(e.now, 999), To: "y.test", Verb: q[0].Verb, UID: q[0].UID,
+				Data: q[0].Data, For: []string{"old@y.test"}, State: store.OutQueued, Created: e.now.Unix(), NextTry: e.now.Unix() + 3600}
+			err := e.db.Update(func(tx *store.Tx) error {
+				return store.Enqueue(tx, []*store.OutMessage{narrowed}, e.now, store.QueueLimits{}, quietLog)
 			})
 			if err != nil {
 				t.Error(err)
@@ -113,7 +114,7 @@ func TestCourierRetryKeepsNarrowedMessage(t *testing.T) {
 	expect(t, "alice sends", e.send(alice, ev), "* NOTFOUND old@y.test\n* NOTFOUND other@y.test\nOK 000 Stored")
 	e.courier.runDue(context.Background())
 	q := e.queue()
-	if len(q) != 2 || q[0].Tries != 1 || q[0].State != OutQueued || len(q[0].For) != 1 || q[0].For[0] != "other@y.test" {
+	if len(q) != 2 || q[0].Tries != 1 || q[0].State != store.OutQueued || len(q[0].For) != 1 || q[0].For[0] != "other@y.test" {
 		t.Fatalf("queue after the failed try: %d messages, first %+v", len(q), q[0])
 	}
 }

@@ -1,12 +1,11 @@
-package store
+package courier
 
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
 )
 
 // Backoff says when an undelivered message is tried again (PROFILE.md 10):
@@ -49,7 +49,7 @@ const MaxRedirects = 3
 // a final NO or when given up, and otherwise tried again with Backoff. It is
 // safe for concurrent use; Run must be called once.
 type Courier struct {
-	db     *DB
+	db     *store.DB
 	dir    *directory.Directory
 	dialer Dialer
 	log    *slog.Logger
@@ -66,12 +66,12 @@ type Courier struct {
 	TLS func(serverID string) *tls.Config
 	// QueueLimits bound the queue of each peer when a redirect queues a
 	// message anew (coalesce.go); set it before Run, as the Scheduler's.
-	QueueLimits QueueLimits
+	QueueLimits store.QueueLimits
 	wake        chan struct{}
 }
 
-// NewCourier returns a Courier for the queue in db.
-func NewCourier(db *DB, dir *directory.Directory, dialer Dialer, log *slog.Logger) *Courier {
+// New returns a Courier for the queue in db.
+func New(db *store.DB, dir *directory.Directory, dialer Dialer, log *slog.Logger) *Courier {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -120,7 +120,7 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		if ctx.Err() != nil {
 			return time.Time{}
 		}
-		if m.State != OutQueued {
+		if m.State != store.OutQueued {
 			continue
 		}
 		if due := time.Unix(m.NextTry, 0); due.After(c.Now()) {
@@ -130,7 +130,7 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 			continue
 		}
 		c.deliver(ctx, m)
-		if m.State == OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
+		if m.State == store.OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
 			next = time.Unix(m.NextTry, 0)
 		}
 	}
@@ -138,7 +138,7 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 }
 
 // deliver tries one message once and records the outcome.
-func (c *Courier) deliver(ctx context.Context, m *OutMessage) {
+func (c *Courier) deliver(ctx context.Context, m *store.OutMessage) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	log := c.log.With("message", m.ID, "to", m.To, "command", m.Verb, "uid", m.UID)
@@ -160,13 +160,13 @@ func (c *Courier) deliver(ctx context.Context, m *OutMessage) {
 	default:
 		log.Warn("store: refused by the peer; not retried", "answer", reply.Completion.String())
 		m.Tries++
-		m.State, m.LastError = OutFailed, reply.Completion.String()
+		m.State, m.LastError = store.OutFailed, reply.Completion.String()
 		c.finish(m, nil, true)
 	}
 }
 
 // exchange connects, logs in when configured to, and sends the message.
-func (c *Courier) exchange(ctx context.Context, m *OutMessage) (*cipmini.Reply, error) {
+func (c *Courier) exchange(ctx context.Context, m *store.OutMessage) (*cipmini.Reply, error) {
 	cl, err := c.dialer.Dial(ctx, m.To)
 	if err != nil {
 		return nil, err
@@ -204,12 +204,12 @@ func (c *Courier) exchange(ctx context.Context, m *OutMessage) (*cipmini.Reply, 
 }
 
 // retry schedules the next try, or gives the message up.
-func (c *Courier) retry(m *OutMessage, why string, log *slog.Logger) {
+func (c *Courier) retry(m *store.OutMessage, why string, log *slog.Logger) {
 	m.Tries++
 	m.LastError = why
 	now := c.Now()
 	if now.Sub(time.Unix(m.Created, 0)) >= c.Backoff.GiveUp {
-		m.State = OutFailed
+		m.State = store.OutFailed
 		log.Error("store: gave up delivering", "tries", m.Tries, "last_error", why)
 	} else {
 		m.NextTry = now.Add(c.Backoff.delay(m.Tries)).Unix()
@@ -225,27 +225,12 @@ func (c *Courier) retry(m *OutMessage, why string, log *slog.Logger) {
 // narrowed meanwhile; without, it deletes the message. A message
 // superseded while it was being tried (coalesce.go) is gone from the store
 // and stays gone, and its follow-ups are not queued.
-func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep bool) {
-	err := c.db.Update(func(tx *Tx) error {
-		val, err := tx.Get(outKey(m.ID))
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		} else if err != nil {
+func (c *Courier) finish(m *store.OutMessage, follow []*store.OutMessage, keep bool) {
+	err := c.db.Update(func(tx *store.Tx) error {
+		if stored, err := store.RecordTry(tx, m, keep); err != nil || !stored {
 			return err
 		}
-		if keep {
-			var cur OutMessage
-			if err := json.Unmarshal([]byte(val), &cur); err != nil {
-				return fmt.Errorf("store: message %s: %w", m.ID, err)
-			}
-			cur.Tries, cur.NextTry, cur.State, cur.LastError = m.Tries, m.NextTry, m.State, m.LastError
-			if err := putOut(tx, &cur); err != nil {
-				return err
-			}
-		} else if err := tx.Delete(outKey(m.ID)); err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		return enqueue(tx, follow, c.Now(), c.QueueLimits, c.log)
+		return store.Enqueue(tx, follow, c.Now(), c.QueueLimits, c.log)
 	})
 	if err != nil {
 		c.log.Error("store: recording a delivery", "message", m.ID, "err", err)
@@ -261,8 +246,8 @@ func (c *Courier) finish(m *OutMessage, follow []*OutMessage, keep bool) {
 // makes at most len(For) messages, never more than the message itself
 // went to. A loop, or more than MaxRedirects hops, ends with a logged
 // error.
-func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) []*OutMessage {
-	var out []*OutMessage
+func (c *Courier) redirects(m *store.OutMessage, r *cipmini.Reply, log *slog.Logger) []*store.OutMessage {
+	var out []*store.OutMessage
 	done := map[string]bool{}
 	ignored := 0
 	for _, in := range r.Info {
@@ -279,7 +264,7 @@ func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) [
 		switch {
 		case kind == "USER" && m.Verb == cipmini.VerbSendEvent.String():
 			key = "user " + vcal.NormalizeAddress(from)
-			if !contains(m.For, vcal.NormalizeAddress(from)) {
+			if !slices.Contains(m.For, vcal.NormalizeAddress(from)) {
 				ignored++
 				continue
 			}
@@ -298,21 +283,21 @@ func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) [
 		}
 		done[key] = true
 		seen := append(append([]string(nil), m.Seen...), strings.ToLower(from))
-		if m.Hops >= MaxRedirects || contains(seen, strings.ToLower(to)) {
+		if m.Hops >= MaxRedirects || slices.Contains(seen, strings.ToLower(to)) {
 			log.Error("store: redirect loop or too many redirects; not followed", "from", from, "to", to, "hops", m.Hops)
 			continue
 		}
 		n := *m
 		n.ID, n.Hops, n.Seen, n.Tries, n.LastError = m.ID+"r"+strconv.Itoa(m.Hops+1)+"-"+strconv.Itoa(len(out)), m.Hops+1, seen, 0, ""
-		n.State, n.NextTry = OutQueued, c.Now().Unix()
+		n.State, n.NextTry = store.OutQueued, c.Now().Unix()
 		var err error
 		if kind == "USER" {
 			n.To = directory.Domain(vcal.NormalizeAddress(to))
 			n.For = []string{vcal.NormalizeAddress(to)}
-			n.Data, err = rewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
+			n.Data, err = store.RewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
 		} else {
 			n.UID = to
-			n.Data, err = rewriteUID(m.Data, to)
+			n.Data, err = store.RewriteUID(m.Data, to)
 		}
 		if err != nil {
 			log.Error("store: cannot follow a redirect", "line", in.String(), "err", err)
@@ -325,13 +310,4 @@ func (c *Courier) redirects(m *OutMessage, r *cipmini.Reply, log *slog.Logger) [
 		log.Warn("store: REDIRECT lines not about this message, repeated or malformed; ignored", "lines", ignored)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package store
+package courier
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/store"
 )
 
 // sendVersion has x.test's tom send version seq of an event booking
@@ -82,7 +84,7 @@ func TestCourierDoesNotRestoreSuperseded(t *testing.T) {
 // first; then the oldest of any kind. Each drop is counted.
 func TestQueueCapPerPeer(t *testing.T) {
 	e := newCourierEnv(t)
-	e.sched.QueueLimits = QueueLimits{MaxPerPeer: 3}
+	e.sched.QueueLimits = store.QueueLimits{MaxPerPeer: 3}
 	e.bookRoom("past1@x.test", 1)
 	e.bookRoom("past2@x.test", 2)
 	e.now = time.Date(2027, 3, 15, 0, 0, 0, 0, time.UTC) // both are over
@@ -101,7 +103,7 @@ func TestQueueCapPerPeer(t *testing.T) {
 	}
 
 	// The byte cap: one message's worth keeps only the newest.
-	e.sched.QueueLimits = QueueLimits{MaxPerPeer: -1, MaxBytesPerPeer: 100}
+	e.sched.QueueLimits = store.QueueLimits{MaxPerPeer: -1, MaxBytesPerPeer: 100}
 	e.bookRoom("future24@x.test", 24)
 	if q := e.queue(); len(q) != 1 || q[0].UID != "future24@x.test" {
 		t.Fatalf("queue after the byte cap: %+v", q)
