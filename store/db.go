@@ -1,17 +1,3 @@
-// Package store is cipmini's durable key/value layer: github.com/tidwall/buntdb
-// made safe for a Raspberry Pi's SD card.
-//
-// On top of buntdb it adds: a check of the data file before every open
-// (CheckFile), which cuts an interrupted append and refuses a corrupt file
-// instead of loading half of it; an exclusive lock on the database
-// directory; fsync of every commit before Update returns (SyncAlways, the
-// default), with errors reported instead of ignored; commits that are
-// atomic across a crash, through a commit marker written with each one; a
-// crash-safe compaction in place of buntdb's Shrink; and consistent
-// backups with a checked, atomic restore.
-//
-// Keys and values are strings. Keys are ordered bytewise. Keys that start
-// with a zero byte are reserved.
 package store
 
 import (

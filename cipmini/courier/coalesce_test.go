@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // sendVersion has x.test's tom send version seq of an event booking
@@ -39,7 +39,7 @@ func TestQueueCoalescesAnswers(t *testing.T) {
 	if len(q) != 2 {
 		t.Fatalf("queue holds %d messages, want 2: %+v", len(q), q)
 	}
-	st, err := e.db.QueueStats()
+	st, err := sched.ReadQueueStats(e.db)
 	if err != nil || st.Coalesced != 49 || st.Dropped != 0 {
 		t.Fatalf("counters %+v, %v; want 49 coalesced", st, err)
 	}
@@ -62,7 +62,7 @@ func TestQueueCoalescesAnswers(t *testing.T) {
 	}
 	// The counters survive a restart.
 	e.restart()
-	if st, _ := e.db.QueueStats(); st.Coalesced != 49 {
+	if st, _ := sched.ReadQueueStats(e.db); st.Coalesced != 49 {
 		t.Fatalf("after a restart: %+v", st)
 	}
 }
@@ -84,7 +84,7 @@ func TestCourierDoesNotRestoreSuperseded(t *testing.T) {
 // first; then the oldest of any kind. Each drop is counted.
 func TestQueueCapPerPeer(t *testing.T) {
 	e := newCourierEnv(t)
-	e.sched.QueueLimits = store.QueueLimits{MaxPerPeer: 3}
+	e.sched.QueueLimits = sched.QueueLimits{MaxPerPeer: 3}
 	e.bookRoom("past1@x.test", 1)
 	e.bookRoom("past2@x.test", 2)
 	e.now = time.Date(2027, 3, 15, 0, 0, 0, 0, time.UTC) // both are over
@@ -98,12 +98,12 @@ func TestQueueCapPerPeer(t *testing.T) {
 	if got := strings.Join(uids, " "); got != "future21@x.test future22@x.test future23@x.test" {
 		t.Fatalf("queue after the cap: %s", got)
 	}
-	if st, _ := e.db.QueueStats(); st.Dropped != 3 {
+	if st, _ := sched.ReadQueueStats(e.db); st.Dropped != 3 {
 		t.Fatalf("dropped %d, want 3", st.Dropped)
 	}
 
 	// The byte cap: one message's worth keeps only the newest.
-	e.sched.QueueLimits = store.QueueLimits{MaxPerPeer: -1, MaxBytesPerPeer: 100}
+	e.sched.QueueLimits = sched.QueueLimits{MaxPerPeer: -1, MaxBytesPerPeer: 100}
 	e.bookRoom("future24@x.test", 24)
 	if q := e.queue(); len(q) != 1 || q[0].UID != "future24@x.test" {
 		t.Fatalf("queue after the byte cap: %+v", q)
@@ -155,7 +155,7 @@ func TestQueueCoalescesEventsPerAttendee(t *testing.T) {
 	if got := fors(); got != "bob@b.test+dan@b.test" {
 		t.Fatalf("after the cancellation: %s", got)
 	}
-	if st, _ := e.db.QueueStats(); st.Coalesced != 3 {
+	if st, _ := sched.ReadQueueStats(e.db); st.Coalesced != 3 {
 		t.Fatalf("coalesced %d, want 3", st.Coalesced)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/cipmini/cipmini/store"
 )
@@ -65,8 +66,8 @@ type Courier struct {
 	// certificate, instead of logging in with login_password.
 	TLS func(serverID string) *tls.Config
 	// QueueLimits bound the queue of each peer when a redirect queues a
-	// message anew (coalesce.go); set it before Run, as the Scheduler's.
-	QueueLimits store.QueueLimits
+	// message anew (sched.Enqueue); set it before Run, as the Scheduler's.
+	QueueLimits sched.QueueLimits
 	wake        chan struct{}
 }
 
@@ -110,7 +111,7 @@ func (c *Courier) Run(ctx context.Context) {
 // runDue delivers every message that is due and returns when the next one
 // is, or the zero time when none waits.
 func (c *Courier) runDue(ctx context.Context) time.Time {
-	msgs, err := c.db.Queue()
+	msgs, err := sched.Queue(c.db)
 	if err != nil {
 		c.log.Error("store: reading the outgoing queue", "err", err)
 		return c.Now().Add(time.Minute)
@@ -120,7 +121,7 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		if ctx.Err() != nil {
 			return time.Time{}
 		}
-		if m.State != store.OutQueued {
+		if m.State != sched.OutQueued {
 			continue
 		}
 		if due := time.Unix(m.NextTry, 0); due.After(c.Now()) {
@@ -130,7 +131,7 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 			continue
 		}
 		c.deliver(ctx, m)
-		if m.State == store.OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
+		if m.State == sched.OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
 			next = time.Unix(m.NextTry, 0)
 		}
 	}
@@ -138,7 +139,7 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 }
 
 // deliver tries one message once and records the outcome.
-func (c *Courier) deliver(ctx context.Context, m *store.OutMessage) {
+func (c *Courier) deliver(ctx context.Context, m *sched.OutMessage) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	log := c.log.With("message", m.ID, "to", m.To, "command", m.Verb, "uid", m.UID)
@@ -160,13 +161,13 @@ func (c *Courier) deliver(ctx context.Context, m *store.OutMessage) {
 	default:
 		log.Warn("store: refused by the peer; not retried", "answer", reply.Completion.String())
 		m.Tries++
-		m.State, m.LastError = store.OutFailed, reply.Completion.String()
+		m.State, m.LastError = sched.OutFailed, reply.Completion.String()
 		c.finish(m, nil, true)
 	}
 }
 
 // exchange connects, logs in when configured to, and sends the message.
-func (c *Courier) exchange(ctx context.Context, m *store.OutMessage) (*cipmini.Reply, error) {
+func (c *Courier) exchange(ctx context.Context, m *sched.OutMessage) (*cipmini.Reply, error) {
 	cl, err := c.dialer.Dial(ctx, m.To)
 	if err != nil {
 		return nil, err
@@ -204,12 +205,12 @@ func (c *Courier) exchange(ctx context.Context, m *store.OutMessage) (*cipmini.R
 }
 
 // retry schedules the next try, or gives the message up.
-func (c *Courier) retry(m *store.OutMessage, why string, log *slog.Logger) {
+func (c *Courier) retry(m *sched.OutMessage, why string, log *slog.Logger) {
 	m.Tries++
 	m.LastError = why
 	now := c.Now()
 	if now.Sub(time.Unix(m.Created, 0)) >= c.Backoff.GiveUp {
-		m.State = store.OutFailed
+		m.State = sched.OutFailed
 		log.Error("store: gave up delivering", "tries", m.Tries, "last_error", why)
 	} else {
 		m.NextTry = now.Add(c.Backoff.delay(m.Tries)).Unix()
@@ -218,19 +219,19 @@ func (c *Courier) retry(m *store.OutMessage, why string, log *slog.Logger) {
 	c.finish(m, nil, true)
 }
 
-// finish records the outcome of a try and queues the messages that follow
-// it (through enqueue, so the per-peer limits and coalescing apply), in one
-// commit. With keep it updates only the try's fields (Tries, NextTry,
-// State, LastError) of the message as stored now, which enqueue may have
-// narrowed meanwhile; without, it deletes the message. A message
-// superseded while it was being tried (coalesce.go) is gone from the store
-// and stays gone, and its follow-ups are not queued.
-func (c *Courier) finish(m *store.OutMessage, follow []*store.OutMessage, keep bool) {
+// finish records the outcome of a try (sched.RecordTry) and queues the
+// messages that follow it (through sched.Enqueue, so the per-peer limits
+// and coalescing apply), in one commit. With keep it updates only the
+// try's fields (Tries, NextTry, State, LastError) of the message as stored
+// now, which Enqueue may have narrowed meanwhile; without, it deletes the
+// message. A message superseded while it was being tried is gone from the
+// store and stays gone, and its follow-ups are not queued.
+func (c *Courier) finish(m *sched.OutMessage, follow []*sched.OutMessage, keep bool) {
 	err := c.db.Update(func(tx *store.Tx) error {
-		if stored, err := store.RecordTry(tx, m, keep); err != nil || !stored {
+		if stored, err := sched.RecordTry(tx, m, keep); err != nil || !stored {
 			return err
 		}
-		return store.Enqueue(tx, follow, c.Now(), c.QueueLimits, c.log)
+		return sched.Enqueue(tx, follow, c.Now(), c.QueueLimits, c.log)
 	})
 	if err != nil {
 		c.log.Error("store: recording a delivery", "message", m.ID, "err", err)
@@ -246,8 +247,8 @@ func (c *Courier) finish(m *store.OutMessage, follow []*store.OutMessage, keep b
 // makes at most len(For) messages, never more than the message itself
 // went to. A loop, or more than MaxRedirects hops, ends with a logged
 // error.
-func (c *Courier) redirects(m *store.OutMessage, r *cipmini.Reply, log *slog.Logger) []*store.OutMessage {
-	var out []*store.OutMessage
+func (c *Courier) redirects(m *sched.OutMessage, r *cipmini.Reply, log *slog.Logger) []*sched.OutMessage {
+	var out []*sched.OutMessage
 	done := map[string]bool{}
 	ignored := 0
 	for _, in := range r.Info {
@@ -289,15 +290,15 @@ func (c *Courier) redirects(m *store.OutMessage, r *cipmini.Reply, log *slog.Log
 		}
 		n := *m
 		n.ID, n.Hops, n.Seen, n.Tries, n.LastError = m.ID+"r"+strconv.Itoa(m.Hops+1)+"-"+strconv.Itoa(len(out)), m.Hops+1, seen, 0, ""
-		n.State, n.NextTry = store.OutQueued, c.Now().Unix()
+		n.State, n.NextTry = sched.OutQueued, c.Now().Unix()
 		var err error
 		if kind == "USER" {
 			n.To = directory.Domain(vcal.NormalizeAddress(to))
 			n.For = []string{vcal.NormalizeAddress(to)}
-			n.Data, err = store.RewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
+			n.Data, err = sched.RewriteAttendee(m.Data, vcal.NormalizeAddress(from), vcal.NormalizeAddress(to))
 		} else {
 			n.UID = to
-			n.Data, err = store.RewriteUID(m.Data, to)
+			n.Data, err = sched.RewriteUID(m.Data, to)
 		}
 		if err != nil {
 			log.Error("store: cannot follow a redirect", "line", in.String(), "err", err)

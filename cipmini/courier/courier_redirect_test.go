@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -31,7 +32,7 @@ func TestCourierFollowsOneRedirectEvent(t *testing.T) {
 	e.dial.set("x.test", x.addr)
 	e.courier.runDue(context.Background())
 	q := e.queue()
-	if len(q) != 1 || q[0].UID != "u0@x.test" || q[0].Hops != 1 || q[0].State != store.OutQueued {
+	if len(q) != 1 || q[0].UID != "u0@x.test" || q[0].Hops != 1 || q[0].State != sched.OutQueued {
 		t.Fatalf("queue after the redirect: %d messages, first %+v", len(q), q[0])
 	}
 	e.courier.runDue(context.Background())
@@ -92,14 +93,14 @@ func TestCourierFollowsOneRedirectPerUser(t *testing.T) {
 // updates only the try's fields of the stored message.
 func TestCourierRetryKeepsNarrowedMessage(t *testing.T) {
 	e := newCourierEnv(t)
-	var narrowed *store.OutMessage
+	var narrowed *sched.OutMessage
 	y := startPeer(t, "y.test", func(verb string, data []byte) *cipmini.Reply {
 		if narrowed == nil {
 			q := e.queue()
-			narrowed = &store.OutMessage{ID: store.NewOutID(e.now, 999), To: "y.test", Verb: q[0].Verb, UID: q[0].UID,
-				Data: q[0].Data, For: []string{"old@y.test"}, State: store.OutQueued, Created: e.now.Unix(), NextTry: e.now.Unix() + 3600}
+			narrowed = &sched.OutMessage{ID: sched.NewOutID(e.now, 999), To: "y.test", Verb: q[0].Verb, UID: q[0].UID,
+				Data: q[0].Data, For: []string{"old@y.test"}, State: sched.OutQueued, Created: e.now.Unix(), NextTry: e.now.Unix() + 3600}
 			err := e.db.Update(func(tx *store.Tx) error {
-				return store.Enqueue(tx, []*store.OutMessage{narrowed}, e.now, store.QueueLimits{}, quietLog)
+				return sched.Enqueue(tx, []*sched.OutMessage{narrowed}, e.now, sched.QueueLimits{}, quietLog)
 			})
 			if err != nil {
 				t.Error(err)
@@ -114,7 +115,7 @@ func TestCourierRetryKeepsNarrowedMessage(t *testing.T) {
 	expect(t, "alice sends", e.send(alice, ev), "* NOTFOUND old@y.test\n* NOTFOUND other@y.test\nOK 000 Stored")
 	e.courier.runDue(context.Background())
 	q := e.queue()
-	if len(q) != 2 || q[0].Tries != 1 || q[0].State != store.OutQueued || len(q[0].For) != 1 || q[0].For[0] != "other@y.test" {
+	if len(q) != 2 || q[0].Tries != 1 || q[0].State != sched.OutQueued || len(q[0].For) != 1 || q[0].For[0] != "other@y.test" {
 		t.Fatalf("queue after the failed try: %d messages, first %+v", len(q), q[0])
 	}
 }

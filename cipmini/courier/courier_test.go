@@ -11,7 +11,7 @@ import (
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // dialMap is a Dialer over a mutable map of server ids to addresses.
@@ -119,8 +119,8 @@ func (e *courierEnv) bookRoom(uid string, day int) {
 	expect(e.t, "booking", e.send(anon, ev), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
 }
 
-func (e *courierEnv) queue() []*store.OutMessage {
-	q, err := e.db.Queue()
+func (e *courierEnv) queue() []*sched.OutMessage {
+	q, err := sched.Queue(e.db)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestCourierRetriesThenDelivers(t *testing.T) {
 	ctx := context.Background()
 	e.courier.runDue(ctx) // x.test unknown: fails
 	q := e.queue()
-	if len(q) != 1 || q[0].Tries != 1 || q[0].State != store.OutQueued || q[0].NextTry != e.now.Add(30*time.Second).Unix() {
+	if len(q) != 1 || q[0].Tries != 1 || q[0].State != sched.OutQueued || q[0].NextTry != e.now.Add(30*time.Second).Unix() {
 		t.Fatalf("after a failed try: %+v", q[0])
 	}
 	e.now = e.now.Add(10 * time.Second)
@@ -171,7 +171,7 @@ func TestCourierFinalAndGiveUp(t *testing.T) {
 	e.dial.set("x.test", peer.addr)
 	e.bookRoom("r1@x.test", 1)
 	e.courier.runDue(context.Background())
-	if q := e.queue(); len(q) != 1 || q[0].State != store.OutFailed || q[0].LastError != "NO 005 stale" {
+	if q := e.queue(); len(q) != 1 || q[0].State != sched.OutFailed || q[0].LastError != "NO 005 stale" {
 		t.Fatalf("final NO: %+v", q)
 	}
 	peer.mu.Lock()
@@ -188,7 +188,7 @@ func TestCourierFinalAndGiveUp(t *testing.T) {
 	for _, m := range e.queue() {
 		if m.UID == "r2@x.test" {
 			tries = m.Tries
-			if m.State != store.OutFailed || m.LastError != "NO 007 busy" {
+			if m.State != sched.OutFailed || m.LastError != "NO 007 busy" {
 				t.Fatalf("after 72 h: %+v", m)
 			}
 		}
@@ -244,7 +244,7 @@ func TestCourierForwardsAndFollowsRedirects(t *testing.T) {
 	}
 	// The loop (new -> old) was not followed: the redirected message ends
 	// as failed, with the answer that pointed back.
-	if q := e.queue(); len(q) != 1 || q[0].State != store.OutFailed || q[0].LastError != "NO 000 moved back" || q[0].Hops != 1 {
+	if q := e.queue(); len(q) != 1 || q[0].State != sched.OutFailed || q[0].LastError != "NO 000 moved back" || q[0].Hops != 1 {
 		t.Fatalf("queue: %+v", q[0])
 	}
 }

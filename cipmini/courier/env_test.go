@@ -12,6 +12,7 @@ import (
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -33,7 +34,7 @@ type schedEnv struct {
 	dir   *directory.Directory
 	data  string
 	db    *store.DB
-	sched *store.Scheduler
+	sched *sched.Scheduler
 	addr  string
 	srv   *cipmini.Server
 }
@@ -76,7 +77,7 @@ func (e *schedEnv) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, err := store.NewScheduler(db, e.dir, quietLog)
+	sched, err := sched.NewScheduler(db, e.dir, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,3 +69,15 @@ func (d *Directory) BcryptChecks() int64 { return d.login.bcrypt.Load() }
 // first login of an unknown name does not pay for it and stand out. Safe
 // for concurrent use, with Login too.
 func (d *Directory) PrepareLogin() { d.dummySecret() }
+
+// DefaultHashCost is the bcrypt cost of a password hash unless told
+// otherwise: bcrypt's default, 10.
+const DefaultHashCost = bcrypt.DefaultCost
+
+// HashPassword returns the bcrypt hash of password at cost, as the
+// configuration keeps it and BcryptSecret takes it. Its errors are
+// bcrypt's: a cost out of range, a password longer than 72 bytes.
+func HashPassword(password string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	return string(h), err
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -21,7 +22,7 @@ func checkData(dataDir string, cfg *Config, stdout io.Writer) error {
 	if cfg != nil {
 		d, _ = cfg.Directory()
 	}
-	rep, err := store.CheckData(dataDir, d)
+	rep, err := sched.CheckData(dataDir, d)
 	if err != nil {
 		return err
 	}

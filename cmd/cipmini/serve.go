@@ -16,8 +16,9 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // errUsage reports a usage error already printed by the flag package.
@@ -102,7 +103,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return restoreHint(err, cfg.DataDir)
 	}
 	defer db.Close()
-	sched, err := store.NewScheduler(db, dir, logger)
+	sched, err := sched.NewScheduler(db, dir, logger)
 	if err != nil {
 		return err
 	}
@@ -235,7 +236,7 @@ func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 func cmdPasswd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("passwd", stderr)
-	cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt `cost`")
+	cost := fs.Int("cost", directory.DefaultHashCost, "bcrypt `cost`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -247,10 +248,10 @@ func cmdPasswd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if pw == "" {
 		return errors.New("cipmini: empty password (give it on standard input)")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pw), *cost)
+	hash, err := directory.HashPassword(pw, *cost)
 	if err != nil {
 		return fmt.Errorf("cipmini: %w", err)
 	}
-	fmt.Fprintln(stdout, string(hash))
+	fmt.Fprintln(stdout, hash)
 	return nil
 }
