@@ -134,7 +134,7 @@ func resolveOptions(opts *Options) (Options, error) {
 }
 
 // DB is an open database. Its methods are safe for concurrent use. Writes
-// (Update, Compact, CreateIndex) run one at a time; reads (View, Backup)
+// (Update, Compact, createIndex) run one at a time; reads (View, Backup)
 // run alongside each other and alongside writes, except during the instant
 // in which a compaction swaps files. No method of a DB may be called from
 // inside the function given to Update or View: it would deadlock.
@@ -145,7 +145,7 @@ type DB struct {
 	log  *slog.Logger
 	lock *dirLock
 
-	// writeMu serializes writers: Update, Compact, CreateIndex, Close.
+	// writeMu serializes writers: Update, Compact, createIndex, Close.
 	writeMu sync.Mutex
 	// swapMu guards bdb, dataFile and closed: readers hold it shared,
 	// a compaction's swap and Close hold it exclusively.
