@@ -21,3 +21,7 @@ func WriteFileAtomic(path string, b []byte) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
+
+// SyncDir fsyncs the directory dir, making the renames and creations in it
+// durable.
+func SyncDir(dir string) error { return syncDir(dir) }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // DataReport is what CheckData found in a data directory.
@@ -21,34 +20,26 @@ type DataReport struct {
 	// Records, Commits and Keys count the intact records, commits and
 	// live keys.
 	Records, Commits, Keys int
-	// Events counts the event records that parse, with their iCalendar
-	// text; Busy the users with busy time in the rebuilt free/busy index.
-	Events, Busy int
 	// Damage lists every damaged record or region, with what it holds,
 	// in file order. Tail ones lie in the last commit, which a start cuts.
 	Damage []Damage
-	// Unparsable lists records whose checksum holds but whose content does
-	// not parse (an event that is no event record, or whose text does not
-	// parse): "key: reason".
-	Unparsable []string
 	// Quarantined counts the records already in QuarantineDir.
 	Quarantined int
 }
 
 // OK says whether nothing is damaged.
-func (r *DataReport) OK() bool { return len(r.Damage) == 0 && len(r.Unparsable) == 0 }
+func (r *DataReport) OK() bool { return len(r.Damage) == 0 }
 
 // maxReportedDamage bounds the damaged records CheckData reports.
 const maxReportedDamage = 1000
 
 // CheckData verifies the data directory dir offline, without changing
-// anything: every record's framing and checksum, every event record's
-// parse (JSON, then its iCalendar text with cipmini/vcal), and the
-// free/busy index rebuilt from them with the users of d (which may be
-// nil: then the index is built without users' rules). It does not take
-// the directory's lock; a server appending meanwhile may show a torn
-// tail.
-func CheckData(dir string, d *Directory) (*DataReport, error) {
+// anything: every record's framing and checksum. Of a file in the
+// checksummed format, it then gives each intact live key and its plain
+// value to each, in key order, unless each is nil, so that the owner of
+// the values can check their content. It does not take the directory's
+// lock; a server appending meanwhile may show a torn tail.
+func CheckData(dir string, each func(key, value string)) (*DataReport, error) {
 	path := filepath.Join(dir, DefaultFileName)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -60,7 +51,6 @@ func CheckData(dir string, d *Directory) (*DataReport, error) {
 		return nil, err
 	}
 	rep.Quarantined = len(q)
-	state := map[string]string{}
 	format := classifyFile(b)
 	if format == formatOld {
 		// From before checksums: framing only.
@@ -84,37 +74,17 @@ func CheckData(dir string, d *Directory) (*DataReport, error) {
 		rep.Damage = append(rep.Damage, Damage{Offset: 0, End: rep.Size, Reason: noMarkerReason})
 	}
 	sort.SliceStable(rep.Damage, func(i, j int) bool { return rep.Damage[i].Offset < rep.Damage[j].Offset })
-	for k, v := range res.state {
-		state[k], _ = unseal(k, v)
+	if each == nil {
+		return rep, nil
 	}
-	if d == nil {
-		d = NewDirectory("check.invalid")
-	}
-	s := &Scheduler{dir: d, log: slog.New(slog.DiscardHandler), index: newBusyIndex()}
-	keys := make([]string, 0, len(state))
-	for k := range state {
-		if strings.HasPrefix(k, eventKeyPrefix) {
-			keys = append(keys, k)
-		}
+	keys := make([]string, 0, len(res.state))
+	for k := range res.state {
+		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		r, err := unmarshalRecord(k, state[k])
-		if err == nil && eventKey(r.UID) != k {
-			err = fmt.Errorf("holds the event %q", r.UID)
-		}
-		if err == nil {
-			_, err = parseStored(r)
-		}
-		if err == nil {
-			err = s.reindex(r, nil)
-		}
-		if err != nil {
-			rep.Unparsable = append(rep.Unparsable, fmt.Sprintf("%s: %v", k, err))
-			continue
-		}
-		rep.Events++
+		v, _ := unseal(k, res.state[k])
+		each(k, v)
 	}
-	rep.Busy = len(s.index.byUser)
 	return rep, nil
 }

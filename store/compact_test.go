@@ -150,10 +150,10 @@ func TestCompactWithConcurrentWrites(t *testing.T) {
 func TestIndexSurvivesCompaction(t *testing.T) {
 	db := mustOpen(t, t.TempDir(), &Options{DisableAutoCompact: true})
 	defer db.Close()
-	if err := db.CreateIndex("byvalue", "ev:*", func(a, b string) bool { return a < b }); err != nil {
+	if err := db.createIndex("byvalue", "ev:*", func(a, b string) bool { return a < b }); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateIndex("byvalue", "*", func(a, b string) bool { return a < b }); err == nil {
+	if err := db.createIndex("byvalue", "*", func(a, b string) bool { return a < b }); err == nil {
 		t.Fatal("a second index with the same name was accepted")
 	}
 	mustSet(t, db, "ev:1", "c", "ev:2", "a", "ev:3", "b", "other", "0")

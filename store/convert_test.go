@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,69 +37,6 @@ func appendInt(b []byte, n int) []byte {
 		b = appendInt(b, n/10)
 	}
 	return append(b, byte('0'+n%10))
-}
-
-// TestConvertOldFormat converts a file from before checksums: every booking
-// survives, the old file is kept, and a second start changes nothing.
-func TestConvertOldFormat(t *testing.T) {
-	f := newDamageFixture(t)
-	old := oldFormat(f.final)
-	if _, err := CheckFile(writeTempFile(t, "old.db", old)); err != nil {
-		t.Fatalf("the old-format file does not check: %v", err)
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, DefaultFileName)
-	if err := os.WriteFile(path, old, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rec := &logRecorder{}
-	db := mustOpen(t, dir, &Options{Logger: slog.New(rec)})
-	s, err := NewScheduler(db, testDirectory(t), quietLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := dbContents(t, db)
-	if len(got) != len(f.final) {
-		t.Fatalf("%d keys after the conversion, want %d", len(got), len(f.final))
-	}
-	for k, v := range f.final {
-		if got[k] != v {
-			t.Fatalf("key %q = %q after the conversion, want %q", k, got[k], v)
-		}
-	}
-	for k, sp := range f.spans {
-		if ps, _ := s.index.busy("room-1@rooms.test", time.Unix(sp[0], 0), time.Unix(sp[1], 0), ""); len(ps) != 1 || ps[0].UID != k[len(eventKeyPrefix):] {
-			t.Fatalf("booking %s is not busy after the conversion: %v", k, ps)
-		}
-	}
-	if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); !ok {
-		t.Error("the conversion was not logged")
-	}
-	if kept, err := os.ReadFile(path + PreChecksumSuffix); err != nil || !bytes.Equal(kept, old) {
-		t.Errorf("the old file was not kept as it was: %v", err)
-	}
-	db.Close()
-	converted, _ := os.ReadFile(path)
-	if !hasCheckedMarker(converted) || len(scanChecked(converted, 10).damage) != 0 {
-		t.Fatal("the converted file is not a clean checksummed file")
-	}
-	fi1, _ := os.Stat(path)
-
-	// A second start converts nothing and writes nothing.
-	rec = &logRecorder{}
-	db = mustOpen(t, dir, &Options{Logger: slog.New(rec)})
-	if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); ok {
-		t.Error("a second start converted again")
-	}
-	if st := db.Stats(); st.BytesWritten != 0 {
-		t.Errorf("a second start wrote %d bytes", st.BytesWritten)
-	}
-	db.Close()
-	after, _ := os.ReadFile(path)
-	fi2, _ := os.Stat(path)
-	if !bytes.Equal(after, converted) || !fi2.ModTime().Equal(fi1.ModTime()) {
-		t.Error("a second start changed the data file")
-	}
 }
 
 // TestConvertCrashLeavesOldFile: a conversion whose rename fails leaves the

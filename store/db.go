@@ -1,17 +1,3 @@
-// Package store is cipmini's durable key/value layer: github.com/tidwall/buntdb
-// made safe for a Raspberry Pi's SD card.
-//
-// On top of buntdb it adds: a check of the data file before every open
-// (CheckFile), which cuts an interrupted append and refuses a corrupt file
-// instead of loading half of it; an exclusive lock on the database
-// directory; fsync of every commit before Update returns (SyncAlways, the
-// default), with errors reported instead of ignored; commits that are
-// atomic across a crash, through a commit marker written with each one; a
-// crash-safe compaction in place of buntdb's Shrink; and consistent
-// backups with a checked, atomic restore.
-//
-// Keys and values are strings. Keys are ordered bytewise. Keys that start
-// with a zero byte are reserved.
 package store
 
 import (
@@ -148,7 +134,7 @@ func resolveOptions(opts *Options) (Options, error) {
 }
 
 // DB is an open database. Its methods are safe for concurrent use. Writes
-// (Update, Compact, CreateIndex) run one at a time; reads (View, Backup)
+// (Update, Compact, createIndex) run one at a time; reads (View, Backup)
 // run alongside each other and alongside writes, except during the instant
 // in which a compaction swaps files. No method of a DB may be called from
 // inside the function given to Update or View: it would deadlock.
@@ -159,7 +145,7 @@ type DB struct {
 	log  *slog.Logger
 	lock *dirLock
 
-	// writeMu serializes writers: Update, Compact, CreateIndex, Close.
+	// writeMu serializes writers: Update, Compact, createIndex, Close.
 	writeMu sync.Mutex
 	// swapMu guards bdb, dataFile and closed: readers hold it shared,
 	// a compaction's swap and Close hold it exclusively.

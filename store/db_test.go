@@ -92,12 +92,12 @@ func TestUpdateViewAndReopen(t *testing.T) {
 				t.Errorf("AscendKeys = %v", keys)
 			}
 			keys = nil
-			tx.AscendRange("", "a", "b", func(k, v string) bool { keys = append(keys, k); return true })
+			tx.ascendRange("", "a", "b", func(k, v string) bool { keys = append(keys, k); return true })
 			if strings.Join(keys, ",") != "a" {
 				t.Errorf("AscendRange = %v", keys)
 			}
 			keys = nil
-			tx.AscendGreaterOrEqual("", "b", func(k, v string) bool { keys = append(keys, k); return true })
+			tx.ascendGreaterOrEqual("", "b", func(k, v string) bool { keys = append(keys, k); return true })
 			if strings.Join(keys, ",") != "b" {
 				t.Errorf("AscendGreaterOrEqual = %v", keys)
 			}

@@ -2,11 +2,8 @@ package store
 
 import (
 	"errors"
-	"log/slog"
-	"math/rand"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -72,81 +69,6 @@ func TestDamagedOnlyMarkerIsNoOldFile(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, DefaultFileName+PreChecksumSuffix)); err == nil {
 			t.Fatalf("offset %d: the file was converted", off)
 		}
-	}
-}
-
-// TestEveryChangedByteCompacted changes each byte of a compacted data file
-// (one commit, one marker) in turn: the store refuses with a clear error
-// or serves every key with its exact value, and reports the damage.
-func TestEveryChangedByteCompacted(t *testing.T) {
-	f := newDamageFixture(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, DefaultFileName), f.file, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db := mustOpen(t, dir, nil)
-	if err := db.Compact(); err != nil {
-		t.Fatal(err)
-	}
-	want := dbContents(t, db)
-	db.Close()
-	file, err := os.ReadFile(filepath.Join(dir, DefaultFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	offsets := make([]int, len(file))
-	for i := range offsets {
-		offsets[i] = i
-	}
-	rng := rand.New(rand.NewSource(15))
-	if testing.Short() || runtime.GOARCH == "arm" {
-		rng.Shuffle(len(offsets), func(i, j int) { offsets[i], offsets[j] = offsets[j], offsets[i] })
-		offsets = append(offsets[:200], 18, 22, 30, 40)
-	}
-	ddir := testDirectory(t)
-	var refused, opened int
-	for _, off := range offsets {
-		data := append([]byte(nil), file...)
-		data[off] ^= byte(1 + rng.Intn(255))
-		db, _, rec, d, err := openDamaged(t, data, ddir)
-		if err != nil {
-			if !clearRefusal(err) {
-				t.Fatalf("offset %d: refused without a clear error: %v", off, err)
-			}
-			refused++
-			continue
-		}
-		opened++
-		got := dbContents(t, db)
-		q := db.Quarantined()
-		reported := map[string]bool{}
-		for _, r := range q {
-			reported[r.Key], reported[r.Lost] = true, true
-		}
-		if len(q) == 0 {
-			t.Fatalf("offset %d: a changed byte went unreported", off)
-		}
-		if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); ok {
-			t.Fatalf("offset %d: converted as a file from before checksums", off)
-		}
-		if _, err := os.Stat(filepath.Join(d, DefaultFileName+PreChecksumSuffix)); err == nil {
-			t.Fatalf("offset %d: converted as a file from before checksums", off)
-		}
-		for k, v := range got {
-			if v != want[k] {
-				t.Fatalf("offset %d: key %q served with a changed value %q", off, k, v)
-			}
-		}
-		for k := range want {
-			if _, ok := got[k]; !ok && !reported[k] {
-				t.Fatalf("offset %d: key %q silently lost", off, k)
-			}
-		}
-		db.Close()
-	}
-	t.Logf("file of %d bytes: refused %d, opened %d", len(file), refused, opened)
-	if opened == 0 {
-		t.Errorf("no damaged file opened")
 	}
 }
 

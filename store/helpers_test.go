@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tidwall/buntdb"
 )
@@ -140,10 +139,4 @@ func mustSet(t testing.TB, db *DB, kv ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// busy returns the user's busy periods overlapping [from, to), in fresh
-// buffers: what the tests ask of the index.
-func (x *busyIndex) busy(user string, from, to time.Time, except string) ([]period, error) {
-	return x.appendBusy(&walkBufs{}, user, from, to, except, DefaultMaxInstances)
 }

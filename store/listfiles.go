@@ -6,10 +6,10 @@ import (
 	"os"
 )
 
-// listFiles returns the names of the regular files in dir that keep
+// ListFiles returns the names of the regular files in dir that keep
 // accepts, in directory order; a missing directory holds none. what names
 // the directory in errors ("archive", "quarantine", "snapshots").
-func listFiles(dir, what string, keep func(name string) bool) ([]string, error) {
+func ListFiles(dir, what string, keep func(name string) bool) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

@@ -84,7 +84,7 @@ func writeSynced(path string, b []byte) error {
 // only its Reason set.
 func ReadQuarantine(dir string) ([]QuarantinedRecord, error) {
 	qdir := filepath.Join(dir, QuarantineDir)
-	names, err := listFiles(qdir, "quarantine", func(name string) bool { return strings.HasSuffix(name, ".json") })
+	names, err := ListFiles(qdir, "quarantine", func(name string) bool { return strings.HasSuffix(name, ".json") })
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,7 @@ func writeSnapshotFile(dir, name string, items []snapshotItem) (int64, error) {
 // Snapshots lists the snapshots in dir, newest (highest number) first. A
 // missing directory holds none.
 func Snapshots(dir string) ([]string, error) {
-	names, err := listFiles(dir, "snapshots", func(name string) bool {
+	names, err := ListFiles(dir, "snapshots", func(name string) bool {
 		_, _, ok := parseSnapshotName(name)
 		return ok
 	})

@@ -134,12 +134,12 @@ func (db *DB) View(fn func(tx *Tx) error) error {
 	})
 }
 
-// CreateIndex adds an index named name over the keys that match pattern
+// createIndex adds an index named name over the keys that match pattern
 // ('*' matches any run of bytes, '?' one byte), ordered by less applied to
 // the values; the Ascend methods iterate it by name. Indexes live in
 // memory only: create them after Open. The DB rebuilds them after a
 // compaction.
-func (db *DB) CreateIndex(name, pattern string, less func(a, b string) bool) error {
+func (db *DB) createIndex(name, pattern string, less func(a, b string) bool) error {
 	if name == "" || less == nil {
 		return fmt.Errorf("store: an index needs a name and a less function")
 	}
@@ -328,10 +328,10 @@ func (tx *Tx) Ascend(index string, fn func(key, value string) bool) error {
 	return scan(index, fn, func(f func(k, v string) bool) error { return tx.btx.Ascend(index, f) })
 }
 
-// AscendGreaterOrEqual calls fn for the items from pivot on in the order
+// ascendGreaterOrEqual calls fn for the items from pivot on in the order
 // of index ("" for key order, where pivot is a key; otherwise pivot is a
 // value), until fn returns false. fn must not call Set or Delete.
-func (tx *Tx) AscendGreaterOrEqual(index, pivot string, fn func(key, value string) bool) error {
+func (tx *Tx) ascendGreaterOrEqual(index, pivot string, fn func(key, value string) bool) error {
 	if err := tx.check(false); err != nil {
 		return err
 	}
@@ -341,10 +341,10 @@ func (tx *Tx) AscendGreaterOrEqual(index, pivot string, fn func(key, value strin
 	return scan(index, fn, func(f func(k, v string) bool) error { return tx.btx.AscendGreaterOrEqual(index, pivot, f) })
 }
 
-// AscendRange calls fn for the items in [greaterOrEqual, lessThan) in the
+// ascendRange calls fn for the items in [greaterOrEqual, lessThan) in the
 // order of index ("" for key order), until fn returns false. fn must not
 // call Set or Delete.
-func (tx *Tx) AscendRange(index, greaterOrEqual, lessThan string, fn func(key, value string) bool) error {
+func (tx *Tx) ascendRange(index, greaterOrEqual, lessThan string, fn func(key, value string) bool) error {
 	if err := tx.check(false); err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // archivedHistory describes, one line each, the copies of the event uid in
@@ -15,7 +15,7 @@ import (
 // the organizer and each attendee's answer. None found is no error. It
 // only reads, so it works while the server runs.
 func archivedHistory(dataDir, uid string) ([]string, error) {
-	found, err := store.FindArchived(dataDir, uid)
+	found, err := sched.FindArchived(dataDir, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func archivedHistory(dataDir, uid string) ([]string, error) {
 }
 
 // describeArchived is archivedHistory's line for one archived copy.
-func describeArchived(a store.ArchivedEvent) string {
+func describeArchived(a sched.ArchivedEvent) string {
 	ev := a.Event
 	state := "held"
 	if ev.Cancelled {

@@ -7,17 +7,17 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // archiveCopyDir is where a backup written to file keeps its copy of the
 // archive of retired events: the directory "<file>-archive" beside it.
 func archiveCopyDir(backupFile string) string { return backupFile + "-archive" }
 
-// copyArchive copies the yearly archive files (store.ArchiveDirName) from
+// copyArchive copies the yearly archive files (sched.ArchiveDirName) from
 // one directory to another, each fsynced; the files are only ever
 // appended to, so a copy taken while the server runs is a whole prefix
-// that store.FindArchived reads. A missing source is nothing to copy.
+// that sched.FindArchived reads. A missing source is nothing to copy.
 func copyArchive(from, to string) (int, error) {
 	ents, err := os.ReadDir(from)
 	if errors.Is(err, os.ErrNotExist) {
@@ -28,7 +28,7 @@ func copyArchive(from, to string) (int, error) {
 	}
 	n := 0
 	for _, e := range ents {
-		if !e.Type().IsRegular() || !store.IsArchiveFile(e.Name()) {
+		if !e.Type().IsRegular() || !sched.IsArchiveFile(e.Name()) {
 			continue
 		}
 		if n == 0 {
@@ -85,7 +85,7 @@ func copyFileSynced(from, to string) error {
 // backupArchive copies the data directory's archive beside a backup file;
 // a backup to standard output cannot hold it, which stderr is told.
 func backupArchive(dataDir, backupFile string, stderr io.Writer) error {
-	from := filepath.Join(dataDir, store.ArchiveDirName)
+	from := filepath.Join(dataDir, sched.ArchiveDirName)
 	if backupFile == "-" {
 		if _, err := os.Stat(from); err == nil {
 			fmt.Fprintf(stderr, "cipmini: the archive of retired events (%s) is not in a backup to standard output; copy it as well\n", from)
@@ -102,6 +102,6 @@ func restoreArchive(backupFile, dataDir string) error {
 	if backupFile == "-" {
 		return nil
 	}
-	_, err := copyArchive(archiveCopyDir(backupFile), filepath.Join(dataDir, store.ArchiveDirName))
+	_, err := copyArchive(archiveCopyDir(backupFile), filepath.Join(dataDir, sched.ArchiveDirName))
 	return err
 }

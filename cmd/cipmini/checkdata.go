@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -16,11 +18,11 @@ var errDamaged = fmt.Errorf("cipmini: the data file is damaged")
 // checkData verifies a data directory offline and reports what is damaged
 // (offset, key) and what it holds. It fails on damage.
 func checkData(dataDir string, cfg *Config, stdout io.Writer) error {
-	var d *store.Directory
+	var d *directory.Directory
 	if cfg != nil {
 		d, _ = cfg.Directory()
 	}
-	rep, err := store.CheckData(dataDir, d)
+	rep, err := sched.CheckData(dataDir, d)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/caltime"
+	"github.com/cipmini/cipmini/cipmini/courier"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -239,8 +241,8 @@ func (c *Config) syncPolicy() (store.SyncPolicy, error) {
 
 // Directory builds the store's directory of users, peers, redirects and
 // groups from the configuration.
-func (c *Config) Directory() (*store.Directory, error) {
-	d := store.NewDirectory(c.ServerID, c.Aliases...)
+func (c *Config) Directory() (*directory.Directory, error) {
+	d := directory.NewDirectory(c.ServerID, c.Aliases...)
 	d.AllowAnonymousRSVP = c.AllowAnonymousRSVP
 	for _, uc := range c.Users {
 		u, err := uc.user(d)
@@ -255,7 +257,7 @@ func (c *Config) Directory() (*store.Directory, error) {
 		if pc.ServerID == "" {
 			return nil, errors.New("[[peer]] without server_id")
 		}
-		p := &store.Peer{ServerID: pc.ServerID, LoginPassword: pc.LoginPassword, Address: pc.Address, Aliases: pc.Aliases}
+		p := &directory.Peer{ServerID: pc.ServerID, LoginPassword: pc.LoginPassword, Address: pc.Address, Aliases: pc.Aliases}
 		if pc.Password != "" {
 			p.Password = secret(pc.Password)
 		}
@@ -288,27 +290,27 @@ func (c *Config) Directory() (*store.Directory, error) {
 
 // secret takes a password setting: a bcrypt hash is kept as one, anything
 // else is a plain password.
-func secret(s string) *store.Secret {
+func secret(s string) *directory.Secret {
 	if strings.HasPrefix(s, "$2") {
-		if sec, err := store.BcryptSecret(s); err == nil {
+		if sec, err := directory.BcryptSecret(s); err == nil {
 			return sec
 		}
 	}
-	return store.PlainSecret(s)
+	return directory.PlainSecret(s)
 }
 
-func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
+func (uc *UserConfig) user(d *directory.Directory) (*directory.User, error) {
 	if uc.Name == "" {
 		return nil, errors.New("[[user]] without name")
 	}
-	u := &store.User{ID: d.UserID(uc.Name)}
+	u := &directory.User{ID: d.UserID(uc.Name)}
 	switch uc.Kind {
 	case "", "person":
-		u.Kind = store.Person
+		u.Kind = directory.Person
 	case "room":
-		u.Kind = store.Room
+		u.Kind = directory.Room
 	case "equipment":
-		u.Kind = store.Equipment
+		u.Kind = directory.Equipment
 	default:
 		return nil, fmt.Errorf("user %s: kind = %q: want person, room or equipment", uc.Name, uc.Kind)
 	}
@@ -316,35 +318,35 @@ func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
 	case uc.PasswordHash != "" && uc.Password != "":
 		return nil, fmt.Errorf("user %s: give password or password_hash, not both", uc.Name)
 	case uc.PasswordHash != "":
-		sec, err := store.BcryptSecret(uc.PasswordHash)
+		sec, err := directory.BcryptSecret(uc.PasswordHash)
 		if err != nil {
 			return nil, fmt.Errorf("user %s: password_hash: %w", uc.Name, err)
 		}
 		u.Password = sec
 	case uc.Password != "":
-		u.Password = store.PlainSecret(uc.Password)
+		u.Password = directory.PlainSecret(uc.Password)
 	}
 	switch uc.Invite {
 	case "", "authenticated":
-		u.Invite = store.InviteAuthenticated
+		u.Invite = directory.InviteAuthenticated
 	case "anyone":
-		u.Invite = store.InviteAnyone
+		u.Invite = directory.InviteAnyone
 	default:
 		return nil, fmt.Errorf("user %s: invite = %q: want anyone or authenticated", uc.Name, uc.Invite)
 	}
 	switch uc.FreeBusy {
 	case "":
 		// Rooms and equipment are public by default, people authenticated.
-		u.FreeBusy = store.FreeBusyAuthenticated
+		u.FreeBusy = directory.FreeBusyAuthenticated
 		if u.Kind.Resource() {
-			u.FreeBusy = store.FreeBusyPublic
+			u.FreeBusy = directory.FreeBusyPublic
 		}
 	case "public":
-		u.FreeBusy = store.FreeBusyPublic
+		u.FreeBusy = directory.FreeBusyPublic
 	case "authenticated":
-		u.FreeBusy = store.FreeBusyAuthenticated
+		u.FreeBusy = directory.FreeBusyAuthenticated
 	case "private":
-		u.FreeBusy = store.FreeBusyPrivate
+		u.FreeBusy = directory.FreeBusyPrivate
 	default:
 		return nil, fmt.Errorf("user %s: freebusy = %q: want public, authenticated or private", uc.Name, uc.FreeBusy)
 	}
@@ -355,7 +357,7 @@ func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
 		if !u.Kind.Resource() {
 			return nil, fmt.Errorf("user %s: policy applies to rooms and equipment only", uc.Name)
 		}
-		p, err := store.ParsePolicy(uc.Policy)
+		p, err := directory.ParsePolicy(uc.Policy)
 		if err != nil {
 			return nil, fmt.Errorf("user %s: %w", uc.Name, err)
 		}
@@ -364,9 +366,9 @@ func (uc *UserConfig) user(d *store.Directory) (*store.User, error) {
 	return u, nil
 }
 
-// backoff reads the queue_* settings over store.DefaultBackoff.
-func (c *Config) backoff() (store.Backoff, error) {
-	b := store.DefaultBackoff
+// backoff reads the queue_* settings over courier.DefaultBackoff.
+func (c *Config) backoff() (courier.Backoff, error) {
+	b := courier.DefaultBackoff
 	for _, s := range []struct {
 		key, val string
 		to       *time.Duration
@@ -384,7 +386,7 @@ func (c *Config) backoff() (store.Backoff, error) {
 }
 
 // limits reads a resource's booking limits into u.Limits.
-func (uc *UserConfig) limits(u *store.User) error {
+func (uc *UserConfig) limits(u *directory.User) error {
 	set := uc.TimeZone != "" || uc.WorkingHours != "" || uc.BookingWindowDays != 0 || uc.MaxDurationMinutes != 0 ||
 		uc.AllowRecurring != nil || uc.MaxConflicts != 0 || len(uc.AllowedOrganizers) > 0
 	if !set {
@@ -408,7 +410,7 @@ func (uc *UserConfig) limits(u *store.User) error {
 		l.Location = loc
 	}
 	if uc.WorkingHours != "" {
-		w, err := store.ParseWorkingHours(uc.WorkingHours)
+		w, err := directory.ParseWorkingHours(uc.WorkingHours)
 		if err != nil {
 			return fmt.Errorf("user %s: %w", uc.Name, err)
 		}

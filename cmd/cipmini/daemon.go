@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cmd/cipmini/web"
 	"github.com/cipmini/cipmini/store"
 )
@@ -83,25 +84,25 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 			d.dbErr = fmt.Errorf("cipmini: closing the store: %w", err)
 		}
 	})
-	sched, err := store.NewScheduler(db, dir, logger)
+	sch, err := sched.NewScheduler(db, dir, logger)
 	if err != nil {
 		return nil, err
 	}
-	sched.Now = now
-	sched.KeepHistory = cfg.keepHistory()
-	sched.QueueLimits, _ = cfg.queueLimits() // checked when the configuration was read
+	sch.Now = now
+	sch.KeepHistory = cfg.keepHistory()
+	sch.QueueLimits, _ = cfg.queueLimits() // checked when the configuration was read
 	d.stops = append(d.stops,
-		startCourier(cfg, dir, db, sched, d.sec, logger),
-		startMaintenance(cfg, sched, logger),
+		startCourier(cfg, dir, db, sch, d.sec, logger),
+		startMaintenance(cfg, sch, logger),
 		startBackups(cfg, db, now, logger))
 	refKey, err := loadRefKey(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	d.httpd = cfg.newWeb(sched, dir, db, refKey, logger)
-	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(d.httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
+	d.httpd = cfg.newWeb(sch, dir, db, refKey, logger)
+	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(d.httpd.Backend(sch)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(d.srv, d.sec)
-	cfg.applyQuotas(d.srv, sched)
+	cfg.applyQuotas(d.srv, sch)
 	go dir.PrepareLogin()
 	logQuotas(logger, cfg)
 	if d.cip, err = listen("tcp", cfg.Listen); err != nil {

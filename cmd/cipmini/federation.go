@@ -5,7 +5,10 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/cipmini/cipmini/cipmini/courier"
+	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/locate"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -25,8 +28,8 @@ func newLocator(cfg *Config) *locate.Locator {
 // server's certificate where TLS and peer_ca are configured, until the returned
 // function is called; that function waits for a delivery in progress and
 // may be called more than once.
-func startCourier(cfg *Config, dir *store.Directory, db *store.DB, sched *store.Scheduler, sec *security, log *slog.Logger) (stop func()) {
-	c := store.NewCourier(db, dir, newLocator(cfg), log)
+func startCourier(cfg *Config, dir *directory.Directory, db *store.DB, sched *sched.Scheduler, sec *security, log *slog.Logger) (stop func()) {
+	c := courier.New(db, dir, newLocator(cfg), log)
 	c.TLS = sec.clientConfig
 	c.Now = sched.Now
 	c.QueueLimits = sched.QueueLimits

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cmd/cipmini/web"
 	"github.com/cipmini/cipmini/store"
 )
@@ -24,7 +26,7 @@ func (c *Config) checkInGrace() (time.Duration, error) {
 // newWeb builds the HTTP server of the configuration over the scheduler the
 // CIP server uses. It is built even when http_listen is empty, so that
 // commands are counted the same way.
-func (c *Config) newWeb(sched *store.Scheduler, dir *store.Directory, db *store.DB, refKey []byte, logger *slog.Logger) *web.Server {
+func (c *Config) newWeb(sched *sched.Scheduler, dir *directory.Directory, db *store.DB, refKey []byte, logger *slog.Logger) *web.Server {
 	grace, _ := c.checkInGrace() // checked by parseConfig
 	show := map[string]bool{}
 	for _, uc := range c.Users {

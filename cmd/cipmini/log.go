@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // cmdLog prints an event's history from the store: who changed it, how,
@@ -47,7 +47,7 @@ func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	archived, err := store.FindArchived(dir, uids[0])
+	archived, err := sched.FindArchived(dir, uids[0])
 	if err != nil {
 		return err
 	}
@@ -70,17 +70,17 @@ func cmdLog(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // dir, or nil when no such event is stored. While a server holds the store
 // it reads a checked copy of the data file, so it never waits for the
 // server nor disturbs it. Warnings go to stderr.
-func eventHistory(dir, uid string, stderr io.Writer) (*store.EventHistory, error) {
+func eventHistory(dir, uid string, stderr io.Writer) (*sched.EventHistory, error) {
 	db, done, err := openStoreForReading(dir, "log", stderr)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	return db.History(uid)
+	return sched.History(db, uid)
 }
 
 // printHistory writes an event's state and history as a table.
-func printHistory(w io.Writer, h *store.EventHistory) {
+func printHistory(w io.Writer, h *sched.EventHistory) {
 	state := "stored"
 	switch {
 	case h.Cancelled:
@@ -100,7 +100,7 @@ func printHistory(w io.Writer, h *store.EventHistory) {
 }
 
 // printEntries writes history entries as a table, oldest first.
-func printEntries(w io.Writer, entries []store.HistoryEntry) {
+func printEntries(w io.Writer, entries []sched.HistoryEntry) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tBY\tCHANGE\tSEQ\tANSWERS\tREASON")
 	for _, e := range entries {

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // cmdQueue lists the outgoing queue: each message's state, tries and next
@@ -28,11 +28,11 @@ func cmdQueue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer done()
-	msgs, err := db.Queue()
+	msgs, err := sched.Queue(db)
 	if err != nil {
 		return err
 	}
-	st, err := db.QueueStats()
+	st, err := sched.ReadQueueStats(db)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func cmdQueue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fmt.Fprintln(w, "ID\tSTATE\tTO\tCOMMAND\tUID\tTRIES\tNEXT TRY\tLAST ERROR")
 	for _, m := range msgs {
 		next := "-"
-		if m.State == store.OutQueued {
+		if m.State == sched.OutQueued {
 			next = time.Unix(m.NextTry, 0).UTC().Format(time.RFC3339)
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.State, m.To, m.Verb, m.UID, m.Tries, next, m.LastError)

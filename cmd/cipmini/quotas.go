@@ -8,8 +8,8 @@ import (
 
 	"github.com/cipmini/cipmini/boards"
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cmd/cipmini/web"
-	"github.com/cipmini/cipmini/store"
 )
 
 // checkQuotas checks the resource bounds' settings.
@@ -74,7 +74,7 @@ func (c *Config) loginGuard() *cipmini.LoginGuard {
 // HTTP server: the shared login guard, sessions per address (half of
 // max_conns unless max_conns_per_addr is set), the idle cut when busy,
 // the store's cap and the HTTP connection cap.
-func (c *Config) applyQuotas(srv *cipmini.Server, sched *store.Scheduler) {
+func (c *Config) applyQuotas(srv *cipmini.Server, sched *sched.Scheduler) {
 	srv.Guard = c.loginGuard()
 	if c.MaxConnsPerAddr == nil {
 		srv.MaxConnsPerAddr = max(orDefaultConns(c.MaxConns)/2, 1)
@@ -106,7 +106,7 @@ func orDefaultConns(n int) int {
 // connections in force.
 func (c *Config) quotaTexts() (perHour, storeCap, httpConns string) {
 	return limitText(c.MaxBytesPerHour, cipmini.DefaultBytesPerHour),
-		limitText(c.MaxStoreBytes, store.DefaultMaxStoreBytes),
+		limitText(c.MaxStoreBytes, sched.DefaultMaxStoreBytes),
 		limitText(c.MaxHTTPConns, web.DefaultMaxConns)
 }
 

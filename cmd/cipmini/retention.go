@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/boards"
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // Defaults of the retention settings.
@@ -60,8 +60,8 @@ func (c *Config) maintenanceAt() (int, int, error) {
 
 // queueLimits reads queue_max_per_peer and queue_max_bytes_per_peer; 0
 // means no limit, unset the defaults.
-func (c *Config) queueLimits() (store.QueueLimits, error) {
-	var l store.QueueLimits
+func (c *Config) queueLimits() (sched.QueueLimits, error) {
+	var l sched.QueueLimits
 	if c.QueueMaxPerPeer != nil {
 		l.MaxPerPeer = *c.QueueMaxPerPeer
 		if l.MaxPerPeer == 0 {
@@ -92,13 +92,13 @@ func nextMaintenance(now time.Time, hh, mm int) time.Time {
 	return t
 }
 
-// startMaintenance runs the nightly step (store.Scheduler.Maintain) every
+// startMaintenance runs the nightly step (sched.Scheduler.Maintain) every
 // day at maintenance_at, local time by the scheduler's clock, until the
 // returned function is called; that function waits for a run in progress
 // and may be called more than once. The clock is looked at every 30 s (and
 // every 200 ms under a test clock), so a clock moved past the hour, or a
 // device waking from a long pause, runs the step at once.
-func startMaintenance(cfg *Config, sched *store.Scheduler, log *slog.Logger) (stop func()) {
+func startMaintenance(cfg *Config, sched *sched.Scheduler, log *slog.Logger) (stop func()) {
 	hh, mm, _ := cfg.maintenanceAt() // checked when the configuration was read
 	tick := 30 * time.Second
 	if os.Getenv(clockEnv) != "" {

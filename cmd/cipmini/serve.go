@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/cipmini/cipmini/cipmini/directory"
 )
 
 // errUsage reports a usage error already printed by the flag package.
@@ -158,7 +158,7 @@ func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 func cmdPasswd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("passwd", stderr)
-	cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt `cost`")
+	cost := fs.Int("cost", directory.DefaultHashCost, "bcrypt `cost`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -170,10 +170,10 @@ func cmdPasswd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if pw == "" {
 		return errors.New("cipmini: empty password (give it on standard input)")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pw), *cost)
+	hash, err := directory.HashPassword(pw, *cost)
 	if err != nil {
 		return fmt.Errorf("cipmini: %w", err)
 	}
-	fmt.Fprintln(stdout, string(hash))
+	fmt.Fprintln(stdout, hash)
 	return nil
 }

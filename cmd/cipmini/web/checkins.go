@@ -3,7 +3,7 @@ package web
 import (
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // maxCheckIns bounds the check-ins the panel remembers. Each is kept until
@@ -12,7 +12,7 @@ const maxCheckIns = 1024
 
 // isCheckedIn reports whether the booking occurrence was checked in to.
 // The caller holds p.mu.
-func (p *panelState) isCheckedIn(b store.Booking) bool {
+func (p *panelState) isCheckedIn(b sched.Booking) bool {
 	_, ok := p.checkedIn[checkKey(b)]
 	return ok
 }
@@ -20,7 +20,7 @@ func (p *panelState) isCheckedIn(b store.Booking) bool {
 // markCheckedIn remembers a check-in until the booking ends, forgetting
 // those of bookings already over, and keeps at most maxCheckIns. The
 // caller holds p.mu.
-func (p *panelState) markCheckedIn(b store.Booking, now time.Time) {
+func (p *panelState) markCheckedIn(b sched.Booking, now time.Time) {
 	for k, end := range p.checkedIn {
 		if !end.After(now) {
 			delete(p.checkedIn, k)

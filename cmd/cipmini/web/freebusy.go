@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
-	"github.com/cipmini/cipmini/store"
 	"github.com/emersion/go-ical"
 )
 
@@ -51,7 +51,7 @@ func (s *Server) freeBusy(w http.ResponseWriter, r *http.Request) {
 func newCalendar(method string) *ical.Calendar {
 	cal := ical.NewCalendar()
 	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, store.ProdID)
+	cal.Props.SetText(ical.PropProductID, sched.ProdID)
 	cal.Props.SetText(ical.PropMethod, method)
 	return cal
 }
@@ -110,7 +110,7 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 // iCalendar UTC ("20270301T090000Z") or a date ("2027-03-01", "20270301",
 // midnight UTC). An empty start is the start of now's day in UTC; an empty
 // end is days after the start. The window must be positive and at most
-// store.MaxFreeBusyWindow long.
+// sched.MaxFreeBusyWindow long.
 func ParseWindow(start, end string, now time.Time, days int) (from, to time.Time, err error) {
 	if start == "" {
 		from = now.UTC().Truncate(24 * time.Hour)
@@ -125,7 +125,7 @@ func ParseWindow(start, end string, now time.Time, days int) (from, to time.Time
 	if !to.After(from) {
 		return from, to, errors.New("web: end must be after start")
 	}
-	if to.Sub(from) > store.MaxFreeBusyWindow {
+	if to.Sub(from) > sched.MaxFreeBusyWindow {
 		return from, to, errors.New("web: window over 366 days")
 	}
 	return from, to, nil

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
-	"github.com/cipmini/cipmini/store"
 )
 
 // The ICS feed's window, around today (UTC), and the most busy periods it
@@ -55,19 +55,19 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 // appendFeed appends the VCALENDAR of a user's feed to dst: one VEVENT per
 // booking, the same text go-ical's encoder wrote for it before (so that
 // ETags stay the same), without building a tree per booking.
-func appendFeed(dst []byte, user string, modified time.Time, show bool, refKey []byte, bs []store.Booking) []byte {
+func appendFeed(dst []byte, user string, modified time.Time, show bool, refKey []byte, bs []sched.Booking) []byte {
 	line := vcal.AppendContentLine
 	stamp := modified.Format(icalUTC)
 	dst = line(dst, "BEGIN", "VCALENDAR")
 	if len(bs) == 0 { // as encodeCalendar writes an empty calendar
 		dst = line(dst, "VERSION", "2.0")
-		dst = line(dst, "PRODID", vcal.EscapeText(store.ProdID))
+		dst = line(dst, "PRODID", vcal.EscapeText(sched.ProdID))
 		dst = line(dst, "METHOD", "PUBLISH")
 		dst = line(dst, "X-WR-CALNAME", vcal.EscapeText(user))
 		return line(dst, "END", "VCALENDAR")
 	}
 	dst = line(dst, "METHOD", "PUBLISH")
-	dst = line(dst, "PRODID", vcal.EscapeText(store.ProdID))
+	dst = line(dst, "PRODID", vcal.EscapeText(sched.ProdID))
 	dst = line(dst, "VERSION", "2.0")
 	dst = line(dst, "X-WR-CALNAME;VALUE=TEXT", vcal.EscapeText(user))
 	var uid []byte

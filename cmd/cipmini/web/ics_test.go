@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/emersion/go-ical"
 )
 
@@ -16,7 +16,7 @@ import (
 // testRefKey keys the references of the feed tests.
 var testRefKey = []byte("0123456789abcdef0123456789abcdef")
 
-func feedWithGoIcal(t testing.TB, user string, modified time.Time, show bool, bs []store.Booking) string {
+func feedWithGoIcal(t testing.TB, user string, modified time.Time, show bool, bs []sched.Booking) string {
 	cal := newCalendar("PUBLISH")
 	cal.Props.SetText("X-WR-CALNAME", user)
 	for _, b := range bs {
@@ -62,7 +62,7 @@ func feedWithGoIcal(t testing.TB, user string, modified time.Time, show bool, bs
 
 func TestFeedTextAsGoIcal(t *testing.T) {
 	at := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
-	bs := []store.Booking{
+	bs := []sched.Booking{
 		{UID: "one@x.test", Start: at, End: at.Add(time.Hour), Summary: "Budget; Q3, \"final\"\nsecond line", Organizer: "boss@x.test", Sequence: 3},
 		{UID: "series,1@x.test", Start: at.Add(24 * time.Hour), End: at.Add(25 * time.Hour), Recurring: true, Tentative: true,
 			Summary: "Größenplanung für die Überlänge der Besprechungen im Frühjahr, mit allen Beteiligten und Gästen"},
@@ -70,7 +70,7 @@ func TestFeedTextAsGoIcal(t *testing.T) {
 	}
 	modified := time.Date(2027, 2, 1, 12, 0, 0, 0, time.UTC)
 	for _, show := range []bool{false, true} {
-		for _, list := range [][]store.Booking{nil, bs} {
+		for _, list := range [][]sched.Booking{nil, bs} {
 			want := feedWithGoIcal(t, "room-1@x.test", modified, show, list)
 			if got := string(appendFeed(nil, "room-1@x.test", modified, show, testRefKey, list)); got != want {
 				t.Errorf("show=%v, %d bookings:\n got %q\nwant %q", show, len(list), got, want)
@@ -83,10 +83,10 @@ func TestFeedTextAsGoIcal(t *testing.T) {
 // through go-ical's tree as before.
 func BenchmarkFeed(b *testing.B) {
 	at := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
-	bs := make([]store.Booking, FeedMaxEvents)
+	bs := make([]sched.Booking, FeedMaxEvents)
 	for i := range bs {
 		s := at.Add(time.Duration(i) * time.Minute)
-		bs[i] = store.Booking{UID: "dense@x.test", Start: s, End: s.Add(time.Minute), Recurring: true, Summary: "Stand-up", Organizer: "tom@x.test"}
+		bs[i] = sched.Booking{UID: "dense@x.test", Start: s, End: s.Add(time.Minute), Recurring: true, Summary: "Stand-up", Organizer: "tom@x.test"}
 	}
 	modified := time.Date(2027, 2, 1, 12, 0, 0, 0, time.UTC)
 	b.Run("text", func(b *testing.B) {

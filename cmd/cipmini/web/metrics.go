@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cipmini/cipmini/cipmini"
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // metrics are the counters /metrics reports beyond the store's own.
@@ -139,11 +139,11 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 
 	queue := int64(-1)
-	if q, err := s.db.Queue(); err == nil {
+	if q, err := sched.Queue(s.db); err == nil {
 		queue = int64(len(q))
 	}
 	gauge("cipmini_queue_length", "Messages waiting for other servers (-1: the store cannot be read).", queue)
-	if qs, err := s.db.QueueStats(); err == nil {
+	if qs, err := sched.ReadQueueStats(s.db); err == nil {
 		counter("cipmini_queue_coalesced_total", "Queued messages replaced by a newer one before they were sent.", int64(qs.Coalesced))
 		counter("cipmini_queue_dropped_total", "Queued messages dropped at the per-peer cap.", int64(qs.Dropped))
 	}
@@ -156,7 +156,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("cipmini_store_syncs_total", "fsyncs since start.", st.Syncs)
 	counter("cipmini_store_compactions_total", "Compactions since start.", st.Compactions)
 	counter("cipmini_bcrypt_checks_total", "bcrypt comparisons of logins (CIP and HTTP Basic) since start, unknown names included.", s.dir.BcryptChecks())
-	counter("cipmini_archive_files_set_aside_total", "Damaged yearly archive files moved aside (YEAR.ics.gz.damaged-UNIX) since start.", store.ArchivesSetAside())
+	counter("cipmini_archive_files_set_aside_total", "Damaged yearly archive files moved aside (YEAR.ics.gz.damaged-UNIX) since start.", sched.ArchivesSetAside())
 	gauge("cipmini_store_quarantined_records", "Damaged records in quarantine (the server serves the rest).", int64(len(s.db.Quarantined())))
 	snap := s.db.SnapshotStats()
 	counter("cipmini_backup_snapshots_total", "Daily snapshots written since start.", snap.Count)

@@ -10,7 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cipmini/cipmini/store"
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 //go:embed panel.html
@@ -61,7 +62,7 @@ type panelView struct {
 }
 
 // panelUser finds the resource a panel URL names; people have no panel.
-func (s *Server) panelUser(w http.ResponseWriter, r *http.Request) *store.User {
+func (s *Server) panelUser(w http.ResponseWriter, r *http.Request) *directory.User {
 	u := s.lookup(w, r, r.PathValue("user"))
 	if u == nil {
 		return nil
@@ -161,7 +162,7 @@ func (s *Server) view(room string) (*panelView, error) {
 	return v, nil
 }
 
-func checkKey(b store.Booking) string { return b.UID + "|" + strconv.FormatInt(b.Start.Unix(), 10) }
+func checkKey(b sched.Booking) string { return b.UID + "|" + strconv.FormatInt(b.Start.Unix(), 10) }
 
 // panelAction serves POST /room/<user>/{book,end,extend,checkin}. The PIN
 // comes in the X-Panel-Pin header (a custom header, so that no other site's

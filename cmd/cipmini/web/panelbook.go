@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
-	"github.com/cipmini/cipmini/store"
 	"github.com/emersion/go-ical"
 )
 
@@ -65,7 +65,7 @@ func (s *Server) bookNow(ctx context.Context, room string, minutes int) error {
 	rand.Read(rnd[:])
 	uid := "panel-" + hex.EncodeToString(rnd[:]) + "@" + s.opts.ServerID
 	text := strings.Join([]string{
-		"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + store.ProdID, "METHOD:REQUEST",
+		"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + sched.ProdID, "METHOD:REQUEST",
 		"BEGIN:VEVENT", "UID:" + uid, "SEQUENCE:0", "DTSTAMP:" + now.Format(icalUTC),
 		"DTSTART:" + now.Format(icalUTC), "DTEND:" + end.Format(icalUTC),
 		"SUMMARY:Booked at the room panel",
@@ -90,7 +90,7 @@ func (s *Server) send(ctx context.Context, room string, data []byte) error {
 
 // current returns the room's booking going on now that uid names (its UID
 // or its reference).
-func (s *Server) current(room, uid string) (*store.Booking, error) {
+func (s *Server) current(room, uid string) (*sched.Booking, error) {
 	now := s.opts.Now()
 	bs, err := s.sched.Bookings(room, now, now.Add(time.Second))
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Server) endEarly(ctx context.Context, room, uid, why string) error {
 			return refuse("A recurring meeting booked by %s: ask them to change it", b.Organizer)
 		}
 		text := strings.Join([]string{
-			"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + store.ProdID, "METHOD:REPLY",
+			"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + sched.ProdID, "METHOD:REPLY",
 			"BEGIN:VEVENT", "UID:" + b.UID, fmt.Sprintf("SEQUENCE:%d", b.Sequence), "DTSTAMP:" + now.Format(icalUTC),
 			"ORGANIZER:mailto:" + b.Organizer, "ATTENDEE;PARTSTAT=DECLINED:mailto:" + room,
 			"COMMENT:" + why, "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")

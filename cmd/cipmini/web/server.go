@@ -1,7 +1,7 @@
 // Package web is cipmini's HTTP face: free/busy (.ifb) and ICS feeds of the
 // local users, a room panel for a screen beside the door, /healthz and
 // Prometheus /metrics. It reads and changes the calendar through the same
-// store.Scheduler that carries out CIP, so both always agree.
+// sched.Scheduler that carries out CIP, so both always agree.
 package web
 
 import (
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -57,8 +59,8 @@ type Options struct {
 // Server serves the HTTP endpoints. Create it with New; it is safe for
 // concurrent use.
 type Server struct {
-	sched   *store.Scheduler
-	dir     *store.Directory
+	sched   *sched.Scheduler
+	dir     *directory.Directory
 	db      *store.DB
 	opts    Options
 	log     *slog.Logger
@@ -79,7 +81,7 @@ type Server struct {
 
 // New returns a Server over the scheduler, directory and DB the CIP server
 // uses.
-func New(sched *store.Scheduler, dir *store.Directory, db *store.DB, opts Options) *Server {
+func New(sched *sched.Scheduler, dir *directory.Directory, db *store.DB, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -165,7 +167,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if _, err := s.db.Queue(); err != nil {
+	if _, err := sched.Queue(s.db); err != nil {
 		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
@@ -180,7 +182,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // checks that the client may read its free/busy time (docs/PROTOCOL.md section
 // 7.4), with HTTP Basic credentials checked as AUTHENTICATE LOGIN would. It
 // writes the error answer and returns nil when the request cannot go on.
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *store.User {
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *directory.User {
 	if name == "" || len(name) > 256 || strings.ContainsAny(name, "/ \t") {
 		http.Error(w, "web: no such user", http.StatusNotFound)
 		return nil
@@ -198,7 +200,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *st
 		}
 		id = got
 	}
-	if !store.MayReadFreeBusy(id, u) {
+	if !sched.MayReadFreeBusy(id, u) {
 		if id.Kind == cipmini.Anonymous {
 			w.Header().Set("WWW-Authenticate", `Basic realm="cipmini", charset="UTF-8"`)
 			http.Error(w, "web: log in to see this calendar", http.StatusUnauthorized)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/sched"
 	"io"
 	"log/slog"
 	"net/http"
@@ -64,19 +66,19 @@ func (c *testClock) Advance(d time.Duration) {
 // whose free/busy is private, with a login), moved (a room that moved to
 // room-1), alice (a person, free/busy for logged-in users), carol (a
 // person, free/busy private) and the peer b.test.
-func newCalendarBackend(t *testing.T, data string, now func() time.Time) (*store.DB, *store.Directory, *store.Scheduler) {
+func newCalendarBackend(t *testing.T, data string, now func() time.Time) (*store.DB, *directory.Directory, *sched.Scheduler) {
 	t.Helper()
-	d := store.NewDirectory(testServerID)
-	for _, u := range []*store.User{
-		{ID: "room-1@rooms.test", Kind: store.Room, Invite: store.InviteAnyone, FreeBusy: store.FreeBusyPublic},
-		{ID: "room-2@rooms.test", Kind: store.Room, Invite: store.InviteAnyone, FreeBusy: store.FreeBusyPublic},
-		{ID: "room-3@rooms.test", Kind: store.Room, Invite: store.InviteAnyone, FreeBusy: store.FreeBusyPublic},
-		{ID: "room-4@rooms.test", Kind: store.Room, Invite: store.InviteAnyone, FreeBusy: store.FreeBusyPublic},
-		{ID: "projector@rooms.test", Kind: store.Equipment, Invite: store.InviteAnyone, FreeBusy: store.FreeBusyPublic, Policy: store.PolicyManual},
-		{ID: "vault@rooms.test", Kind: store.Room, Invite: store.InviteAnyone, FreeBusy: store.FreeBusyPrivate, Password: store.PlainSecret("vault-pw")},
-		{ID: "moved@rooms.test", Kind: store.Room, FreeBusy: store.FreeBusyPublic},
-		{ID: "alice@rooms.test", Kind: store.Person, Password: store.PlainSecret(alicePW), FreeBusy: store.FreeBusyAuthenticated},
-		{ID: "carol@rooms.test", Kind: store.Person, Password: store.PlainSecret(carolPW), FreeBusy: store.FreeBusyPrivate},
+	d := directory.NewDirectory(testServerID)
+	for _, u := range []*directory.User{
+		{ID: "room-1@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "room-2@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "room-3@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "room-4@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
+		{ID: "projector@rooms.test", Kind: directory.Equipment, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic, Policy: directory.PolicyManual},
+		{ID: "vault@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPrivate, Password: directory.PlainSecret("vault-pw")},
+		{ID: "moved@rooms.test", Kind: directory.Room, FreeBusy: directory.FreeBusyPublic},
+		{ID: "alice@rooms.test", Kind: directory.Person, Password: directory.PlainSecret(alicePW), FreeBusy: directory.FreeBusyAuthenticated},
+		{ID: "carol@rooms.test", Kind: directory.Person, Password: directory.PlainSecret(carolPW), FreeBusy: directory.FreeBusyPrivate},
 	} {
 		if err := d.AddUser(u); err != nil {
 			t.Fatal(err)
@@ -85,7 +87,7 @@ func newCalendarBackend(t *testing.T, data string, now func() time.Time) (*store
 	if err := d.AddRedirect("moved@rooms.test", "room-1@rooms.test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.AddPeer(&store.Peer{ServerID: "b.test", Password: store.PlainSecret(peerPW)}); err != nil {
+	if err := d.AddPeer(&directory.Peer{ServerID: "b.test", Password: directory.PlainSecret(peerPW)}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := store.Open(data, &store.Options{Logger: quietLog})
@@ -93,7 +95,7 @@ func newCalendarBackend(t *testing.T, data string, now func() time.Time) (*store
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	sched, err := store.NewScheduler(db, d, quietLog)
+	sched, err := sched.NewScheduler(db, d, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +109,8 @@ type testEnv struct {
 	t       *testing.T
 	clock   *testClock
 	db      *store.DB
-	dir     *store.Directory
-	sched   *store.Scheduler
+	dir     *directory.Directory
+	sched   *sched.Scheduler
 	web     *Server
 	backend cipmini.Backend
 	h       http.Handler

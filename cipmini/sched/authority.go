@@ -1,0 +1,75 @@
+package sched
+
+import (
+	"net"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+)
+
+// Who may change what (docs/PROTOCOL.md sections 9.2 and 9.3; iTIP, RFC 5546
+// 3.2; RFC 6638 3.2.4.2): a stored event's organizer never changes, and only
+// the organizer changes it: logged in here when the organizer is local, or
+// through a peer authenticated as the organizer's server id or one of its
+// aliases when it is not. Answers come from the attendee or its server only.
+
+// mayChange reports whether a session may change (update, move, add or
+// cancel occurrences of, cancel) the stored event old.
+func (s *Scheduler) mayChange(id cipmini.Identity, old *eventRecord) bool {
+	owner := old.Owner
+	if s.dir.IsLocal(owner) {
+		return id.Kind == cipmini.User && id.Name == owner
+	}
+	return id.Kind == cipmini.Peer && s.dir.PeerServes(id.Name, directory.Domain(owner))
+}
+
+// refuseChange answers a SENDEVENT that may not change the stored event:
+// "* PERMDENIED" for each local participant it names (a group stands for its
+// members), "* NOTFOUND" for the others, and NO 000. Nothing is stored.
+func (s *Scheduler) refuseChange(req *cipmini.Request, ev *vcal.Event, old *eventRecord, why string) *cipmini.Reply {
+	var info, notFound []cipmini.Info
+	s.eachRecipient(ev, nil, func(addr, _ string, _ vcal.Participant) {
+		if s.dir.IsLocal(addr) {
+			info = append(info, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+		} else {
+			notFound = append(notFound, cipmini.UserInfo(cipmini.InfoNotFound, addr))
+		}
+	})
+	s.log.Warn("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
+		"organizer", old.Owner, "answer", string(cipmini.InfoPermDenied), "reason", why)
+	return &cipmini.Reply{Info: append(info, notFound...),
+		Completion: cipmini.NO(cipmini.CodeNone, "Not stored: only the organizer may change this event")}
+}
+
+// retransmission reports whether ev repeats the stored version exactly: the
+// same SEQUENCE, DTSTAMP and organizer and, when the text is kept, the same
+// text. It is answered as before by anyone, and changes nothing.
+func (s *Scheduler) retransmission(ev *vcal.Event, old *eventRecord, ver version, text string) bool {
+	switch {
+	case ver != versionSame || s.dir.Canonical(ev.Organizer.Address) != old.Owner:
+		return false
+	case ev.Cancelled && ev.RecurrenceID.IsZero():
+		return old.Cancelled // a cancellation repeats only a cancellation
+	}
+	return old.textless() || text == old.ICal
+}
+
+// who names the client of a request for the audit trail: "user ID",
+// "peer SERVER-ID" or "anonymous ADDRESS".
+func who(req *cipmini.Request) string {
+	switch req.Identity.Kind {
+	case cipmini.User:
+		return "user " + req.Identity.Name
+	case cipmini.Peer:
+		return "peer " + req.Identity.Name
+	}
+	addr := "?"
+	if req.RemoteAddr != nil {
+		addr = req.RemoteAddr.String()
+		if h, _, err := net.SplitHostPort(addr); err == nil {
+			addr = h
+		}
+	}
+	return "anonymous " + addr
+}

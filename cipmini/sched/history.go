@@ -1,0 +1,169 @@
+package sched
+
+import (
+	"encoding/json"
+	"errors"
+	"sort"
+
+	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
+)
+
+// MaxHistory is how many entries of its history an event record keeps: the
+// newest ones.
+const MaxHistory = 32
+
+// HistoryEntry is one change of a stored event, written in the same commit
+// as the change itself: when, who asked, what changed, the version stored,
+// the answers of the local participants that the change decided or kept,
+// and the reason a resource gave.
+type HistoryEntry struct {
+	Time     int64             `json:"t"`    // Unix seconds
+	By       string            `json:"by"`   // "user ID", "peer SERVER-ID" or "anonymous ADDRESS"
+	Change   string            `json:"what"` // see changeKind; "rsvp" for an answer
+	Sequence int               `json:"seq"`
+	Answers  map[string]string `json:"answers,omitempty"` // local participant → PARTSTAT after the change
+	Reasons  map[string]string `json:"reasons,omitempty"` // local participant → its reason or comment
+}
+
+// EventHistory is what the store knows of one event's past: its owner,
+// version and state now, and its newest MaxHistory changes, oldest first.
+type EventHistory struct {
+	UID       string
+	Owner     string
+	Sequence  int
+	Cancelled bool
+	// Textless is set when only the answer to the invitation is kept, not
+	// its text (every local participant declined it).
+	Textless bool
+	Holders  map[string]string
+	Entries  []HistoryEntry
+}
+
+// changeKind names what a SENDEVENT does to the stored event old (nil: a
+// new event) for the audit trail: "new", "cancel", "cancel-occurrence",
+// "occurrence" (a moved or added occurrence), "update" (SendEvent says
+// "move" when the update changed the busy time).
+func changeKind(ev *vcal.Event, old *eventRecord) string {
+	switch {
+	case old == nil:
+		return "new"
+	case ev.Cancelled && ev.RecurrenceID.IsZero():
+		return "cancel"
+	case ev.Cancelled:
+		return "cancel-occurrence"
+	case !ev.RecurrenceID.IsZero():
+		return "occurrence"
+	}
+	return "update"
+}
+
+// addHistory appends an entry to the record's history, keeping the newest
+// MaxHistory. A history that does not decode is started afresh.
+func (r *eventRecord) addHistory(e HistoryEntry) {
+	entries := r.entries()
+	entries = append(entries, e)
+	if n := len(entries) - MaxHistory; n > 0 {
+		entries = entries[n:]
+	}
+	b, err := json.Marshal(entries)
+	if err != nil {
+		return // a map of strings always encodes
+	}
+	r.History = b
+}
+
+// entries decodes the record's history; nil when it has none or it does not
+// decode.
+func (r *eventRecord) entries() []HistoryEntry {
+	if len(r.History) == 0 {
+		return nil
+	}
+	var entries []HistoryEntry
+	if err := json.Unmarshal(r.History, &entries); err != nil {
+		return nil
+	}
+	return entries
+}
+
+// historyOf returns the history of the record, as EventHistory says.
+func historyOf(r *eventRecord) *EventHistory {
+	return &EventHistory{UID: r.UID, Owner: r.Owner, Sequence: r.Sequence, Cancelled: r.Cancelled,
+		Textless: r.textless(), Holders: r.Holders, Entries: r.entries()}
+}
+
+// History returns the stored history in db of the event uid, or nil when no such
+// event is stored. It reads the DB only, so it works on a copy of the data
+// file as well as on a running server's DB; it is safe for concurrent use.
+func History(db *store.DB, uid string) (*EventHistory, error) {
+	var h *EventHistory
+	err := db.View(func(tx *store.Tx) error {
+		val, err := tx.Get(eventKey(uid))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r, err := unmarshalRecord(eventKey(uid), val)
+		if err != nil {
+			return err
+		}
+		h = historyOf(r)
+		return nil
+	})
+	return h, err
+}
+
+// answersOf lists the local holders' answers of a record for a history
+// entry.
+func answersOf(r *eventRecord) map[string]string {
+	if len(r.Holders) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(r.Holders))
+	for u, st := range r.Holders {
+		m[u] = st
+	}
+	return m
+}
+
+// logDecisions writes the audit trail of one change: one line per local
+// participant, with who asked, what changed, the answer and the reason.
+func (s *Scheduler) logDecisions(r *eventRecord, e HistoryEntry) {
+	users := make([]string, 0, len(e.Answers))
+	for u := range e.Answers {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	for _, u := range users {
+		s.log.Info("store: decision", "uid", r.UID, "by", e.By, "change", e.Change, "seq", e.Sequence,
+			"user", u, "answer", e.Answers[u], "reason", e.Reasons[u])
+	}
+	if len(users) == 0 {
+		s.log.Info("store: decision", "uid", r.UID, "by", e.By, "change", e.Change, "seq", e.Sequence)
+	}
+}
+
+// recordChange adds a history entry to r for a change made now, and logs
+// it. users, when not nil, are the participants the change concerns (an
+// answer); else every local holder.
+func (s *Scheduler) recordChange(r *eventRecord, by, change string, users []string) {
+	e := HistoryEntry{Time: s.Now().Unix(), By: by, Change: change, Sequence: r.Sequence, Answers: answersOf(r)}
+	if users != nil {
+		e.Answers = map[string]string{}
+		for _, u := range users {
+			e.Answers[u] = r.status(u)
+		}
+	}
+	for u := range e.Answers {
+		if c := r.Comments[u]; c != "" {
+			if e.Reasons == nil {
+				e.Reasons = map[string]string{}
+			}
+			e.Reasons[u] = c
+		}
+	}
+	r.addHistory(e)
+	s.logDecisions(r, e)
+}

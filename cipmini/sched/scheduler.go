@@ -1,0 +1,244 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/directory"
+	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
+)
+
+// Defaults of the Scheduler.
+const (
+	// DefaultMaxInstances bounds the instances of recurring events expanded
+	// for one free/busy answer or one conflict check.
+	DefaultMaxInstances = 10000
+	// DefaultConflictHorizon is how far ahead a resource judges an
+	// invitation's instances; later ones are not checked for conflicts.
+	DefaultConflictHorizon = 366 * 24 * time.Hour
+	// MaxFreeBusyWindow is the longest FREEBUSY window (docs/PROTOCOL.md
+	// section 7.1).
+	MaxFreeBusyWindow = 366 * 24 * time.Hour
+)
+
+// Scheduler carries out SENDEVENT, RSVP and FREEBUSY over a DB, with the
+// users, peers and rules of a Directory (docs/PROTOCOL.md sections 5 to 10).
+// It implements cipmini.Backend and is safe for concurrent use: changes are
+// serialized, so that a resource's decision and its booking are one atomic
+// step, and free/busy answers read an in-memory index.
+type Scheduler struct {
+	db    *store.DB
+	dir   *directory.Directory
+	log   *slog.Logger
+	index *busyIndex
+	// retire knows when each live event is due for the archive;
+	// archived caches the archive files' checked sizes, under mu.
+	retire   *retireIndex
+	archived map[string]int64
+	// retireHooks lets tests cut or interleave a run of Maintain.
+	retireHooks retireHooks
+	// Now returns the current time; tests may replace it before use.
+	Now func() time.Time
+	// Queued, when set, is called after messages for other servers were
+	// queued (a Courier's Wake).
+	Queued func()
+	// MaxStoreBytes caps the data file for new invitations and changes that
+	// grow a stored event (quota.go).
+	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
+	// before use.
+	MaxStoreBytes int64
+	// AnonymousStoreShare is the part of MaxStoreBytes anonymous sessions
+	// may fill (quota.go); the rest is kept for logged-in users and peers.
+	// Default DefaultAnonymousStoreShare (0.75); values outside (0, 1]
+	// mean the default. Set before use.
+	AnonymousStoreShare float64
+	// QueueLimits bound the outgoing queue per peer; set before use. The
+	// zero value means the defaults.
+	QueueLimits QueueLimits
+	// KeepHistory is how long after its last occurrence ended an event
+	// stays in the live store before Maintain archives it; 0 keeps all.
+	// NewScheduler sets DefaultKeepHistory; change it before use.
+	KeepHistory time.Duration
+
+	mu     sync.Mutex // serializes every change to the event records
+	outSeq uint64     // numbers the messages queued, under mu
+}
+
+var _ cipmini.Backend = (*Scheduler)(nil)
+
+// NewScheduler returns a Scheduler over db, reading every stored event once
+// to build its free/busy index. A nil logger means slog.Default().
+func NewScheduler(db *store.DB, dir *directory.Directory, log *slog.Logger) (*Scheduler, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Scheduler{db: db, dir: dir, log: log, index: newBusyIndex(), retire: newRetireIndex(), archived: map[string]int64{}, Now: time.Now, KeepHistory: DefaultKeepHistory}
+	// An unreadable record stops the start rather than vanish from the
+	// calendar: the file's framing checked out, so its content was damaged.
+	var recs []*eventRecord
+	var bad error
+	err := db.View(func(tx *store.Tx) error {
+		return tx.AscendKeys(eventKeyPrefix+"*", func(key, val string) bool {
+			r, err := unmarshalRecord(key, val)
+			if err != nil {
+				bad = err
+				return false
+			}
+			recs = append(recs, r)
+			return true
+		})
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w (restore a backup)", err)
+	}
+	for _, r := range recs {
+		if err := s.reindex(r, nil); err != nil {
+			return nil, fmt.Errorf("%w (restore a backup)", err)
+		}
+		s.retire.note(r)
+	}
+	s.keepQuarantinedBusy()
+	log.Info("store: events loaded", "events", len(recs))
+	return s, nil
+}
+
+// parseStored parses the iCalendar text of a record.
+func parseStored(r *eventRecord) (*vcal.Event, error) {
+	evs, err := vcal.ParseEvents([]byte(r.ICal), storedLimits)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range evs {
+		if ev.UID == r.UID {
+			return ev, nil
+		}
+	}
+	return nil, fmt.Errorf("store: stored text of %s holds no such UID", r.UID)
+}
+
+// storedLimits are the parser's limits for text this server wrote itself:
+// the defaults, with room for anything it accepted on the wire.
+var storedLimits = &vcal.Limits{MaxBytes: 4 << 20}
+
+// load returns the record for uid, or nil.
+func (s *Scheduler) load(uid string) (*eventRecord, error) {
+	var rec *eventRecord
+	err := s.db.View(func(tx *store.Tx) error {
+		val, err := tx.Get(eventKey(uid))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rec, err = unmarshalRecord(eventKey(uid), val)
+		return err
+	})
+	return rec, err
+}
+
+// save writes a record; it is on disk when save returns (as the DB's sync
+// policy says).
+func (s *Scheduler) save(r *eventRecord) error { return s.saveWith(r, nil) }
+
+// saveWith writes a record and queues messages for other servers in one
+// commit, so that a crash keeps both or neither.
+func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
+	now := s.Now()
+	r.Updated = now.Unix()
+	val, err := r.marshal()
+	if err != nil {
+		return err
+	}
+	ends := messageEnds(r, len(out) > 0)
+	for _, m := range out {
+		s.outSeq++
+		m.ID = NewOutID(now, s.outSeq)
+		m.State, m.Created, m.NextTry = OutQueued, now.Unix(), now.Unix()
+		m.Ends = ends
+	}
+	err = s.db.Update(func(tx *store.Tx) error {
+		if err := tx.Set(eventKey(r.UID), val); err != nil {
+			return err
+		}
+		return Enqueue(tx, out, now, s.QueueLimits, s.log)
+	})
+	if err == nil {
+		s.retire.note(r)
+	}
+	if err == nil && len(out) > 0 && s.Queued != nil {
+		s.Queued()
+	}
+	return err
+}
+
+// reindex brings the free/busy index up to date with a record. ev is the
+// record's parsed text, or nil: it is parsed only when the record does not
+// say its busy time itself (a recurring event).
+func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
+	if r.Cancelled || r.Free || r.textless() {
+		s.index.remove(r.UID)
+		return nil
+	}
+	var entries []indexEntry
+	for user, st := range r.Holders {
+		if st == Declined || st == Delegated {
+			continue
+		}
+		e := indexEntry{user: user, tentative: st != Accepted}
+		if ids := r.Declines[user]; len(ids) > 0 {
+			e.except = map[int64]bool{}
+			for _, id := range ids {
+				e.except[id] = true
+			}
+		}
+		entries = append(entries, e)
+	}
+	if r.Span != nil {
+		s.index.put(r.UID, entries, []period{{Start: time.Unix(r.Span[0], 0).UTC(), End: time.Unix(r.Span[1], 0).UTC()}}, nil)
+		return nil
+	}
+	if ev == nil {
+		var err error
+		if ev, err = parseStored(r); err != nil {
+			return fmt.Errorf("store: stored event %s is unreadable: %w", r.UID, err)
+		}
+	}
+	first, last, unbounded := ev.Bounds()
+	rec := &recurringEntry{first: first.Unix(), last: last.Unix(), unbounded: unbounded,
+		expand: ev.AppendInstances}
+	s.index.put(r.UID, entries, nil, rec)
+	return nil
+}
+
+// parseError maps an event data error to its completion: limits are 006,
+// everything else 001 with the parser's words.
+func parseError(err error) *cipmini.Reply {
+	var le *vcal.LimitError
+	if errors.As(err, &le) || errors.Is(err, vcal.ErrDataTooLarge) {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, trimPrefix(err))}
+	}
+	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, trimPrefix(err))}
+}
+
+// trimPrefix drops the "vcal: " of an error for the wire.
+func trimPrefix(err error) string {
+	return strings.TrimPrefix(err.Error(), "vcal: ")
+}
+
+func tempFailure(log *slog.Logger, what string, err error) *cipmini.Reply {
+	log.Error("store: "+what, "err", err)
+	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTempFailure, "Storage error, try again later")}
+}
+
+// authenticated reports whether a session logged in at all.
+func authenticated(id cipmini.Identity) bool { return id.Kind != cipmini.Anonymous }
