@@ -260,15 +260,7 @@ func (s *session) callBackend(verb Verb, req *Request) (reply *Reply, err error)
 			reply, err = nil, errEndSession
 		}
 	}()
-	b := s.srv.Backend
-	switch verb {
-	case VerbSendEvent:
-		reply = b.SendEvent(s.ctx, req)
-	case VerbRSVP:
-		reply = b.RSVP(s.ctx, req)
-	case VerbFreeBusy:
-		reply = b.FreeBusy(s.ctx, req)
-	}
+	reply = Call(s.ctx, s.srv.Backend, verb, req)
 	if reply == nil {
 		s.log.Error("cipmini: backend returned no reply", "command", verb.String())
 		return &Reply{Completion: NO(CodeTempFailure, "Internal error")}, nil

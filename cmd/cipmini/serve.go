@@ -120,7 +120,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	httpd := cfg.newWeb(sched, dir, db, refKey, logger)
-	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(httpd.Backend(sched)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
+	srv := &cipmini.Server{ServerID: cfg.ServerID, Backend: cipmini.Chain(sched, cfg.rateLimit(), httpd.Metrics()), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(srv, sec)
 	cfg.applyQuotas(srv, sched)
 	go dir.PrepareLogin()
