@@ -20,8 +20,6 @@ const (
 	// DefaultConflictHorizon is how far ahead a resource judges an
 	// invitation's instances; later ones are not checked for conflicts.
 	DefaultConflictHorizon = 366 * 24 * time.Hour
-	// MaxFreeBusyWindow is the longest FREEBUSY window (PROFILE.md 6.4).
-	MaxFreeBusyWindow = 366 * 24 * time.Hour
 )
 
 // Scheduler carries out SENDEVENT, RSVP and FREEBUSY over a DB, with the
