@@ -214,7 +214,7 @@ func cmdFreeBusy(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	fs := newFlags("freebusy", stderr)
 	cf := addClientFlags(fs)
 	now := time.Now().UTC()
-	from := fs.String("from", now.Format("2006-01-02"), "start of the window: `date` (2006-01-02) or UTC date-time (20060102T150405Z)")
+	from := fs.String("from", now.Format("2006-01-02"), "start of the window: `date` (2006-01-02, 20060102), UTC date-time (20060102T150405Z) or RFC 3339")
 	to := fs.String("to", "", "end of the window (default: 7 days after --from)")
 	ics := fs.Bool("ics", false, "print the VFREEBUSY calendar as the server sent it")
 	if err := parseFlags(fs, args); err != nil {
