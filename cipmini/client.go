@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // DefaultClientTimeout bounds one command of a Client, from sending it to the
@@ -34,7 +36,7 @@ type Client struct {
 	MaxInfoBytes int
 
 	conn     net.Conn
-	lr       *LineReader
+	lr       *wire.LineReader
 	w        *bufio.Writer
 	serverID string
 	major    int
@@ -107,7 +109,7 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 // Client for it. A major version other than 1, or a NO greeting (a server
 // that is full or shutting down), is an error; the caller closes conn then.
 func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
-	c := &Client{conn: conn, lr: NewLineReader(conn, DefaultMaxLineLength), w: bufio.NewWriter(conn)}
+	c := &Client{conn: conn, lr: wire.NewLineReader(conn, DefaultMaxLineLength), w: bufio.NewWriter(conn)}
 	stop := c.deadline(ctx)
 	defer stop()
 	line, err := c.lr.ReadLine()
@@ -166,7 +168,7 @@ func (c *Client) deadline(ctx context.Context) func() bool {
 // Authenticate sends AUTHENTICATE LOGIN. A NO answer is returned as a Reply
 // whose Err is non-nil, not as an error.
 func (c *Client) Authenticate(ctx context.Context, identity, password string) (*Reply, error) {
-	if !validArg(identity) || !validArg(password) {
+	if !wire.ValidArg(identity) || !wire.ValidArg(password) {
 		return nil, ErrBadArgument
 	}
 	return c.command(ctx, "AUTHENTICATE LOGIN "+identity+" "+password, nil, false)
@@ -210,7 +212,7 @@ func (c *Client) command(ctx context.Context, line string, data []byte, wantData
 	c.w.WriteString(line)
 	c.w.WriteString("\r\n")
 	if strings.HasSuffix(line, "+") {
-		WriteDataBlock(c.w, data)
+		wire.WriteDataBlock(c.w, data)
 	}
 	if err := c.w.Flush(); err != nil {
 		return nil, c.ioErr(ctx, err)
@@ -274,7 +276,7 @@ func (c *Client) readBlock(first []byte, r *Reply) error {
 		first = first[1:]
 	}
 	buf := append(append(make([]byte, 0, len(first)+512), first...), '\r', '\n')
-	data, err := ReadDataBlock(c.lr, buf, max)
+	data, err := wire.ReadDataBlock(c.lr, buf, max)
 	if err != nil {
 		return err
 	}

@@ -30,15 +30,23 @@ func (c Code) String() string {
 	return strconv.Itoa(int(c))
 }
 
-// Final reports whether a NO with this code must not be retried by a queue:
-// 001, 002, 004 and 005 are final, 007 (and an unknown code) is worth a retry.
-func (c Code) Final() bool {
-	switch c {
-	case CodeInvalid, CodeNotAllowed, CodeUnknownEvent, CodeStale, CodeTooLarge:
-		return true
-	}
-	return false
-}
+// Final reports whether a NO with this code is final: the same message
+// sent again would be refused again, so a queue must not retry it but keep
+// it as failed. It is the one retry rule of cipmini, the one its courier
+// follows for messages to other servers:
+//
+//   - 000 to 006 are final: no reason (000, a refusal such as a failed
+//     login), invalid (001), not allowed (002), partial (003), unknown
+//     event (004), stale version (005) and too large (006) all describe
+//     the message or the sender, which a retry does not change.
+//   - 007 (temporary failure: busy, shutting down, storage error) is not
+//     final: the profile says to retry it later with backoff.
+//   - Any code above 007, unknown to this version, is not final either: a
+//     later profile's code is taken as temporary, so that nothing is lost
+//     for want of understanding it.
+//
+// An OK is never retried, whatever its code; Final says nothing of it.
+func (c Code) Final() bool { return c < CodeTempFailure }
 
 // Completion is the line that ends a command: "OK nnn text" or "NO nnn text".
 type Completion struct {

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // BenchmarkIdleSessionMemory reports the memory (heap and goroutine
@@ -68,7 +70,7 @@ func idleSession(b *testing.B, addr string, useTLS bool, trust *PeerTrust) net.C
 		b.Fatal(err)
 	}
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	lr := NewLineReader(conn, 256)
+	lr := wire.NewLineReader(conn, 256)
 	if _, err := lr.ReadLine(); err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func idleSession(b *testing.B, addr string, useTLS bool, trust *PeerTrust) net.C
 	}
 	tc := tls.Client(conn, trust.ClientConfig("test.example", nil))
 	tc.Write([]byte("NOOP\r\n"))
-	lr = NewLineReader(tc, 256)
+	lr = wire.NewLineReader(tc, 256)
 	if l, err := lr.ReadLine(); err != nil || string(l) != "OK 000" {
 		b.Fatal(string(l), err)
 	}

@@ -7,18 +7,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // dialFrom connects to addr from the loopback address from (all of 127/8
 // is loopback on Linux), or returns an error.
-func dialFrom(from, addr string) (*LineReader, net.Conn, error) {
+func dialFrom(from, addr string) (*wire.LineReader, net.Conn, error) {
 	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
 	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	return NewLineReader(conn, 4096), conn, nil
+	return wire.NewLineReader(conn, 4096), conn, nil
 }
 
 // rawFrom is dialRaw from a given loopback address.

@@ -28,11 +28,16 @@ const DefaultBytesPerHour = 4 << 20
 // (one event and its octets, from the same allowances); FREEBUSY passes
 // through.
 //
+// A RateLimit is a Backend over its Backend field, or a Middleware over
+// any Backend through its Middleware method; either way the allowances are
+// the RateLimit's, shared by every Backend it wraps.
+//
 // The table of clients holds at most MaxClients entries, forgetting idle
 // clients first. Set the fields before use; RateLimit is safe for
 // concurrent use.
 type RateLimit struct {
-	// Backend does the work. Required.
+	// Backend does the work. Required when the RateLimit is used as a
+	// Backend; not used by Middleware.
 	Backend Backend
 	// EventsPerHour is the cap. Default DefaultEventsPerHour (600);
 	// negative means no cap.
@@ -127,4 +132,20 @@ func (r *RateLimit) RSVP(ctx context.Context, req *Request) *Reply {
 // FreeBusy calls Backend.
 func (r *RateLimit) FreeBusy(ctx context.Context, req *Request) *Reply {
 	return r.Backend.FreeBusy(ctx, req)
+}
+
+// Middleware limits next as r limits its Backend field: SENDEVENT and RSVP
+// are counted against r's allowances (the same tables whichever Backend
+// they reach), FREEBUSY passes through. It has the type of a Middleware:
+// pass r.Middleware to Chain.
+func (r *RateLimit) Middleware(next Backend) Backend {
+	return BackendFunc(func(ctx context.Context, verb Verb, req *Request) *Reply {
+		switch verb {
+		case VerbSendEvent:
+			return r.metered(ctx, req, next.SendEvent)
+		case VerbRSVP:
+			return r.metered(ctx, req, next.RSVP)
+		}
+		return Call(ctx, next, verb, req)
+	})
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // DefaultPort is the TCP port cipmini listens on by default. IANA never
@@ -20,6 +22,13 @@ const DefaultPort = 5229
 // Defaults for the Server's limits (docs/PROTOCOL.md sections 3.7, 5.2 and
 // 13.1).
 const (
+	// DefaultMaxLineLength is the longest line, CRLF included, accepted
+	// when no other limit is given.
+	DefaultMaxLineLength = wire.DefaultMaxLineLength
+	// DefaultMaxDataBytes is the largest data block, after dot-unstuffing
+	// and with CRLF line ends, accepted when no other limit is given.
+	DefaultMaxDataBytes = wire.DefaultMaxDataBytes
+
 	DefaultMaxConns         = 64
 	DefaultReadTimeout      = 5 * time.Minute
 	DefaultWriteTimeout     = time.Minute

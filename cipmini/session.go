@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // keepDataCap is the largest data buffer a session keeps between commands;
@@ -25,7 +27,7 @@ var errEndSession = errors.New("cipmini: end of session")
 type session struct {
 	srv  *Server
 	conn net.Conn
-	lr   *LineReader
+	lr   *wire.LineReader
 	w    *bufio.Writer
 	log  *slog.Logger
 	ctx  context.Context
@@ -38,7 +40,7 @@ type session struct {
 	id           Identity
 	authFailures int
 	data         []byte
-	cmd          Command
+	cmd          wire.Command
 
 	mu        sync.Mutex // guards idle, idleSince and reaped, against Shutdown's wake and reapIdle
 	idle      bool
@@ -51,7 +53,7 @@ func newSession(srv *Server, conn net.Conn) *session {
 	return &session{
 		srv:  srv,
 		conn: conn,
-		lr:   NewLineReader(conn, srv.maxLine()),
+		lr:   wire.NewLineReader(conn, srv.maxLine()),
 		w:    bufio.NewWriterSize(conn, 4096),
 		log:  srv.logger().With("remote", conn.RemoteAddr().String()),
 		ctx:  ctx,
@@ -122,7 +124,7 @@ func (s *session) readCommandLine() ([]byte, error) {
 		switch {
 		case err == nil:
 			return line, nil
-		case err == ErrLineTooLong:
+		case err == wire.ErrLineTooLong:
 			if s.complete(NO(CodeTooLarge, "Line too long")) != nil {
 				return nil, errEndSession
 			}
@@ -156,7 +158,7 @@ func isTimeout(err error) bool {
 // handle carries out one command line. A non-nil error ends the session.
 func (s *session) handle(line []byte) error {
 	cmd := &s.cmd
-	err := ParseCommand(line, cmd)
+	err := wire.ParseCommand(line, cmd)
 	if err != nil {
 		if cmd.Plus {
 			// The client sends data after any line ending in "+": read it,
@@ -166,17 +168,17 @@ func (s *session) handle(line []byte) error {
 			}
 		}
 		switch err {
-		case ErrEmptyCommand:
+		case wire.ErrEmptyCommand:
 			return s.complete(NO(CodeInvalid, "Empty command"))
-		case ErrUnknownCommand:
+		case wire.ErrUnknownCommand:
 			return s.complete(NO(CodeInvalid, "Unknown command"))
-		case ErrMissingPlus:
+		case wire.ErrMissingPlus:
 			return s.complete(NO(CodeInvalid, cmd.Verb.String()+" takes data: end the line with \"+\""))
 		default:
 			return s.complete(NO(CodeInvalid, "Invalid parameters"))
 		}
 	}
-	switch cmd.Verb {
+	switch Verb(cmd.Verb) {
 	case VerbNoop:
 		return s.complete(OK(CodeNone, ""))
 	case VerbQuit:
@@ -190,7 +192,7 @@ func (s *session) handle(line []byte) error {
 		return keepGoing(err)
 	}
 	req := &Request{Identity: s.id, RemoteAddr: s.conn.RemoteAddr(), TLS: s.tlsConn != nil, Data: data}
-	reply, err := s.callBackend(cmd.Verb, req)
+	reply, err := s.callBackend(Verb(cmd.Verb), req)
 	if cap(s.data) > keepDataCap {
 		s.data = nil
 	}
@@ -206,16 +208,16 @@ func (s *session) handle(line []byte) error {
 // errSkipCommand; any other error ends the session.
 func (s *session) readData() ([]byte, error) {
 	s.conn.SetReadDeadline(time.Now().Add(s.srv.readTimeout()))
-	data, err := ReadDataBlock(s.lr, s.data[:0], s.srv.maxData())
+	data, err := wire.ReadDataBlock(s.lr, s.data[:0], s.srv.maxData())
 	s.data = data
 	switch {
 	case err == nil:
 		return data, nil
-	case err == ErrDataTooLarge:
+	case err == wire.ErrDataTooLarge:
 		return nil, s.limitAnswer("Data too large")
-	case err == ErrLineTooLong:
+	case err == wire.ErrLineTooLong:
 		return nil, s.limitAnswer("Line too long")
-	case err == errBlockUnbounded:
+	case err == wire.ErrBlockUnbounded:
 		s.complete(NO(CodeTooLarge, "Data too large"))
 		return nil, errEndSession
 	case isTimeout(err):
@@ -258,15 +260,7 @@ func (s *session) callBackend(verb Verb, req *Request) (reply *Reply, err error)
 			reply, err = nil, errEndSession
 		}
 	}()
-	b := s.srv.Backend
-	switch verb {
-	case VerbSendEvent:
-		reply = b.SendEvent(s.ctx, req)
-	case VerbRSVP:
-		reply = b.RSVP(s.ctx, req)
-	case VerbFreeBusy:
-		reply = b.FreeBusy(s.ctx, req)
-	}
+	reply = Call(s.ctx, s.srv.Backend, verb, req)
 	if reply == nil {
 		s.log.Error("cipmini: backend returned no reply", "command", verb.String())
 		return &Reply{Completion: NO(CodeTempFailure, "Internal error")}, nil
@@ -276,14 +270,14 @@ func (s *session) callBackend(verb Verb, req *Request) (reply *Reply, err error)
 
 // authenticate carries out AUTHENTICATE. Any earlier identity is forgotten
 // first, so a failed LOGIN leaves the session anonymous.
-func (s *session) authenticate(cmd *Command) error {
+func (s *session) authenticate(cmd *wire.Command) error {
 	if cmd.NArgs == 0 {
 		return s.complete(NO(CodeInvalid, "AUTHENTICATE needs a mechanism"))
 	}
-	if equalFoldASCII(cmd.Args[0], "TLS") {
+	if wire.EqualFoldASCII(cmd.Args[0], "TLS") {
 		return s.startTLS(cmd)
 	}
-	if !equalFoldASCII(cmd.Args[0], "LOGIN") {
+	if !wire.EqualFoldASCII(cmd.Args[0], "LOGIN") {
 		return s.complete(NO(CodeInvalid, "Unknown authentication mechanism"))
 	}
 	if cmd.NArgs != 3 || cmd.Extra {
@@ -349,14 +343,14 @@ func (s *session) authenticate(cmd *Command) error {
 func (s *session) writeReply(r *Reply) error {
 	if r.Data != nil {
 		s.w.WriteString("+\r\n")
-		WriteDataBlock(s.w, r.Data)
+		wire.WriteDataBlock(s.w, r.Data)
 	}
 	for _, in := range r.Info {
 		s.w.WriteString("* ")
-		writeText(s.w, string(in.Code))
+		wire.WriteText(s.w, string(in.Code))
 		if in.Args != "" {
 			s.w.WriteByte(' ')
-			writeText(s.w, in.Args)
+			wire.WriteText(s.w, in.Args)
 		}
 		s.w.WriteString("\r\n")
 	}
@@ -373,7 +367,7 @@ func (s *session) complete(c Completion) error {
 	s.w.WriteString(c.Code.String())
 	if c.Text != "" {
 		s.w.WriteByte(' ')
-		writeText(s.w, c.Text)
+		wire.WriteText(s.w, c.Text)
 	}
 	s.w.WriteString("\r\n")
 	return s.flush()
@@ -381,7 +375,7 @@ func (s *session) complete(c Completion) error {
 
 // writeLine sends one line as it is and flushes.
 func (s *session) writeLine(line string) error {
-	writeText(s.w, line)
+	wire.WriteText(s.w, line)
 	s.w.WriteString("\r\n")
 	return s.flush()
 }
@@ -393,16 +387,4 @@ func (s *session) flush() error {
 		return errEndSession
 	}
 	return nil
-}
-
-// writeText writes s with any CR, LF or NUL replaced by a space, so that text
-// from a backend can never break the line structure of the protocol.
-func writeText(w *bufio.Writer, s string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\r' || c == '\n' || c == 0 {
-			c = ' '
-		}
-		w.WriteByte(c)
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // echoBackend is the test backend: it answers from what it is sent, so that
@@ -120,7 +122,7 @@ func startServer(t testing.TB, srv *Server) string {
 type rawConn struct {
 	t    testing.TB
 	conn net.Conn
-	lr   *LineReader
+	lr   *wire.LineReader
 }
 
 func dialRaw(t testing.TB, addr string) *rawConn {
@@ -130,7 +132,7 @@ func dialRaw(t testing.TB, addr string) *rawConn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &rawConn{t: t, conn: conn, lr: NewLineReader(conn, 1<<20)}
+	return &rawConn{t: t, conn: conn, lr: wire.NewLineReader(conn, 1<<20)}
 }
 
 func (c *rawConn) send(s string) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // DefaultHandshakeTimeout bounds a TLS handshake when Server.HandshakeTimeout
@@ -97,7 +99,7 @@ func (s *Server) tlsIdentity(cs tls.ConnectionState) Identity {
 // after the command, before the handshake, are an error that ends the
 // session, as with SMTP's STARTTLS: they would otherwise be taken as sent
 // under TLS.
-func (s *session) startTLS(cmd *Command) error {
+func (s *session) startTLS(cmd *wire.Command) error {
 	switch {
 	case s.srv.TLSConfig == nil:
 		return s.complete(NO(CodeInvalid, "TLS is not available"))

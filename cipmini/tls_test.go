@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/cipmini/internal/wire"
 )
 
 // whoBackend answers RSVP with who the session is and whether it is
@@ -317,7 +319,7 @@ func TestTLSCommandRules(t *testing.T) {
 	c.send("authenticate tls\r\n")
 	c.expect("OK 000 Begin TLS")
 	tc := tls.Client(c.conn, e.trust.ClientConfig("test.example", nil))
-	c.conn, c.lr = tc, NewLineReader(tc, 1<<20)
+	c.conn, c.lr = tc, wire.NewLineReader(tc, 1<<20)
 	c.send("AUTHENTICATE TLS\r\n")
 	c.expect("NO 001 TLS is already active")
 	c.send("RSVP +\r\nUID: 1\r\n.\r\n")

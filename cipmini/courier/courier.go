@@ -156,7 +156,7 @@ func (c *Courier) deliver(ctx context.Context, m *sched.OutMessage) {
 	case len(follow) > 0:
 		log.Info("store: redirected", "answer", reply.Completion.String())
 		c.finish(m, follow, false)
-	case reply.Completion.Code == cipmini.CodeTempFailure || reply.Completion.Code > cipmini.CodeTempFailure:
+	case !reply.Completion.Code.Final(): // docs/PROTOCOL.md section 4.3
 		c.retry(m, reply.Completion.String(), log)
 	default:
 		log.Warn("store: refused by the peer; not retried", "answer", reply.Completion.String())

@@ -7,13 +7,11 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
 )
-
-// ProdID is the PRODID of the calendars cipmini writes.
-const ProdID = "-//cipmini//cipmini 1.0//EN"
 
 // FreeBusy answers a free/busy request (docs/PROTOCOL.md section 7): one
 // VCALENDAR with a VFREEBUSY per user the client may see, then "* NOTFOUND",
@@ -26,13 +24,10 @@ func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini
 	if err != nil {
 		return parseError(err)
 	}
-	if fr.End.Sub(fr.Start) > MaxFreeBusyWindow {
+	if fr.End.Sub(fr.Start) > vcal.MaxFreeBusyWindow {
 		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Free/busy window over 366 days")}
 	}
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, ProdID)
-	cal.Props.SetText(ical.PropMethod, "REPLY")
+	cal := vcal.NewCalendar("REPLY")
 	var info []cipmini.Info
 	stamp := s.Now().UTC().Truncate(time.Second)
 	for _, user := range fr.Users {
@@ -117,4 +112,5 @@ func vfreebusy(user string, from, to, stamp time.Time, busy, tentative []period)
 	return c
 }
 
-const utcLayout = "20060102T150405Z"
+// utcLayout is the layout of an iCalendar UTC date-time.
+const utcLayout = caltime.UTCLayout

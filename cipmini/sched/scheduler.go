@@ -22,9 +22,6 @@ const (
 	// DefaultConflictHorizon is how far ahead a resource judges an
 	// invitation's instances; later ones are not checked for conflicts.
 	DefaultConflictHorizon = 366 * 24 * time.Hour
-	// MaxFreeBusyWindow is the longest FREEBUSY window (docs/PROTOCOL.md
-	// section 7.1).
-	MaxFreeBusyWindow = 366 * 24 * time.Hour
 )
 
 // Scheduler carries out SENDEVENT, RSVP and FREEBUSY over a DB, with the

@@ -14,7 +14,7 @@ import (
 const (
 	dateLayout     = "20060102"
 	localLayout    = "20060102T150405"
-	utcLayout      = "20060102T150405Z"
+	utcLayout      = caltime.UTCLayout
 	noStampDefault = "19700101T000000Z"
 )
 

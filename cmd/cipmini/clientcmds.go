@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/locate"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -213,7 +214,7 @@ func cmdFreeBusy(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	fs := newFlags("freebusy", stderr)
 	cf := addClientFlags(fs)
 	now := time.Now().UTC()
-	from := fs.String("from", now.Format("2006-01-02"), "start of the window: `date` (2006-01-02) or UTC date-time (20060102T150405Z)")
+	from := fs.String("from", now.Format("2006-01-02"), "start of the window: `date` (2006-01-02, 20060102), UTC date-time (20060102T150405Z) or RFC 3339")
 	to := fs.String("to", "", "end of the window (default: 7 days after --from)")
 	ics := fs.Bool("ics", false, "print the VFREEBUSY calendar as the server sent it")
 	if err := parseFlags(fs, args); err != nil {
@@ -270,16 +271,17 @@ func cmdFreeBusy(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	return failed
 }
 
-const icalUTC = "20060102T150405Z"
+// icalUTC is the layout of an iCalendar UTC date-time.
+const icalUTC = caltime.UTCLayout
 
-// parseWhen reads a date (midnight UTC) or a UTC date-time.
+// parseWhen reads --from or --to: a date (midnight UTC), a UTC date-time or
+// RFC 3339, as caltime.ParseWhen does.
 func parseWhen(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02", icalUTC, time.RFC3339} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
+	t, err := caltime.ParseWhen(s)
+	if err != nil {
+		return t, fmt.Errorf("cipmini: %w", err)
 	}
-	return time.Time{}, fmt.Errorf("cipmini: %q is neither 2006-01-02 nor 20060102T150405Z", s)
+	return t, nil
 }
 
 // printBusyTable prints the busy periods of a VFREEBUSY answer, one line

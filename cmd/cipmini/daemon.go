@@ -100,7 +100,7 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 		return nil, err
 	}
 	d.httpd = cfg.newWeb(sch, dir, db, refKey, logger)
-	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cfg.rateLimited(d.httpd.Backend(sch)), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
+	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cipmini.Chain(sch, cfg.rateLimit(), d.httpd.Metrics()), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(d.srv, d.sec)
 	cfg.applyQuotas(d.srv, sch)
 	go dir.PrepareLogin()

@@ -108,9 +108,11 @@ func (c *Config) applySecurity(srv *cipmini.Server, sec *security) {
 	srv.MaxLoginFailuresPerMinute = limit(c.MaxLoginFailuresPerMinute)
 }
 
-// rateLimited wraps the backend in the cap of max_events_per_hour.
-func (c *Config) rateLimited(b cipmini.Backend) cipmini.Backend {
-	return &cipmini.RateLimit{Backend: b, EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit(c.MaxBytesPerHour)}
+// rateLimit is the cap of max_events_per_hour and max_bytes_per_hour, as
+// a Middleware.
+func (c *Config) rateLimit() cipmini.Middleware {
+	rl := &cipmini.RateLimit{EventsPerHour: limit(c.MaxEventsPerHour), BytesPerHour: limit(c.MaxBytesPerHour)}
+	return rl.Middleware
 }
 
 // clientConfig is the TLS configuration for dialling the peer serverID:

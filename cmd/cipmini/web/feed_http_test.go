@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,14 +33,14 @@ func TestFeed(t *testing.T) {
 		t.Errorf("room-1 UID %q, want the reference of secret@test", got)
 	}
 	if prop(one, "SUMMARY") != "Busy" || prop(one, "ORGANIZER") != "" || prop(one, "STATUS") != "CONFIRMED" ||
-		prop(one, "DTSTART") != start.Format(icalUTC) || prop(one, "DTEND") != start.Add(time.Hour).Format(icalUTC) ||
-		prop(one, "TRANSP") != "OPAQUE" || prop(one, "DTSTAMP") != t0.Format(icalUTC) {
+		prop(one, "DTSTART") != start.Format(caltime.UTCLayout) || prop(one, "DTEND") != start.Add(time.Hour).Format(caltime.UTCLayout) ||
+		prop(one, "TRANSP") != "OPAQUE" || prop(one, "DTSTAMP") != t0.Format(caltime.UTCLayout) {
 		t.Errorf("room-1 event: %v", one.Props)
 	}
 	for i, ev := range evs[1:] {
 		at := start.Add(2*time.Hour).AddDate(0, 0, 7*i)
-		if want := bookingRef(testRefKey, "weekly@test") + "/" + at.Format(icalUTC); prop(ev.Component, "UID") != want ||
-			prop(ev.Component, "DTSTART") != at.Format(icalUTC) || prop(ev.Component, "SUMMARY") != "Busy" {
+		if want := bookingRef(testRefKey, "weekly@test") + "/" + at.Format(caltime.UTCLayout); prop(ev.Component, "UID") != want ||
+			prop(ev.Component, "DTSTART") != at.Format(caltime.UTCLayout) || prop(ev.Component, "SUMMARY") != "Busy" {
 			t.Errorf("room-1 instance %d: %v", i, ev.Props)
 		}
 	}
@@ -61,7 +62,7 @@ func TestFeed(t *testing.T) {
 	if prop(two, "UID") != "secret@test" || prop(two, "SUMMARY") != "Layoffs" || prop(two, "ORGANIZER") != "mailto:alice@rooms.test" {
 		t.Errorf("room-2 event: %v", two.Props)
 	}
-	if got := prop(evs[3].Component, "UID"); got != "weekly@test/"+start.Add(2*time.Hour).AddDate(0, 0, 14).Format(icalUTC) {
+	if got := prop(evs[3].Component, "UID"); got != "weekly@test/"+start.Add(2*time.Hour).AddDate(0, 0, 14).Format(caltime.UTCLayout) {
 		t.Errorf("room-2 last instance UID %q", got)
 	}
 	if prop(evs[3].Component, "SUMMARY") != "Stand-up" {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini/sched"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
 )
@@ -48,13 +48,7 @@ func (s *Server) freeBusy(w http.ResponseWriter, r *http.Request) {
 }
 
 // newCalendar returns an empty VCALENDAR 2.0 with this server's PRODID.
-func newCalendar(method string) *ical.Calendar {
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, sched.ProdID)
-	cal.Props.SetText(ical.PropMethod, method)
-	return cal
-}
+func newCalendar(method string) *ical.Calendar { return vcal.NewCalendar(method) }
 
 // writeCalendar encodes cal and answers it as text/calendar with a strong
 // ETag (a hash of the body) and Last-Modified, or 304 when the client's copy
@@ -106,11 +100,11 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 	return false
 }
 
-// ParseWindow reads a start and end given as RFC 3339 ("2027-03-01T09:00:00Z"),
-// iCalendar UTC ("20270301T090000Z") or a date ("2027-03-01", "20270301",
-// midnight UTC). An empty start is the start of now's day in UTC; an empty
-// end is days after the start. The window must be positive and at most
-// sched.MaxFreeBusyWindow long.
+// ParseWindow reads a start and end in the forms of caltime.ParseWhen: RFC
+// 3339 ("2027-03-01T09:00:00Z"), iCalendar UTC ("20270301T090000Z") or a
+// date ("2027-03-01", "20270301", midnight UTC). An empty start is the
+// start of now's day in UTC; an empty end is days after the start. The
+// window must be positive and at most vcal.MaxFreeBusyWindow long.
 func ParseWindow(start, end string, now time.Time, days int) (from, to time.Time, err error) {
 	if start == "" {
 		from = now.UTC().Truncate(24 * time.Hour)
@@ -125,25 +119,26 @@ func ParseWindow(start, end string, now time.Time, days int) (from, to time.Time
 	if !to.After(from) {
 		return from, to, errors.New("web: end must be after start")
 	}
-	if to.Sub(from) > sched.MaxFreeBusyWindow {
+	if to.Sub(from) > vcal.MaxFreeBusyWindow {
 		return from, to, errors.New("web: window over 366 days")
 	}
 	return from, to, nil
 }
 
+// parseTime is caltime.ParseWhen for a query: at most 40 octets, a year
+// from 1900 to 9999.
 func parseTime(s string) (time.Time, error) {
 	if len(s) > 40 {
 		return time.Time{}, errors.New("too long")
 	}
-	for _, layout := range []string{time.RFC3339, "20060102T150405Z", "2006-01-02", "20060102"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			if t.Year() < 1900 || t.Year() > 9999 {
-				return time.Time{}, fmt.Errorf("%q: year out of range", s)
-			}
-			return t.UTC(), nil
-		}
+	t, err := caltime.ParseWhen(s)
+	if err != nil {
+		return time.Time{}, err
 	}
-	return time.Time{}, fmt.Errorf("%q: want 2027-03-01, 20270301T090000Z or RFC 3339", s)
+	if t.Year() < 1900 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("%q: year out of range", s)
+	}
+	return t, nil
 }
 
 // encodeCalendar encodes cal; a calendar without components (an empty feed),

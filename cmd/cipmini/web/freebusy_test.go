@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini/sched"
+	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
 func TestParseWindow(t *testing.T) {
@@ -35,7 +35,7 @@ func FuzzParseWindow(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !to.After(from) || to.Sub(from) > sched.MaxFreeBusyWindow || from.Location() != time.UTC || to.Location() != time.UTC {
+		if !to.After(from) || to.Sub(from) > vcal.MaxFreeBusyWindow || from.Location() != time.UTC || to.Location() != time.UTC {
 			t.Fatalf("%q %q: window %v .. %v", start, end, from, to)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -57,18 +58,13 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 // ETags stay the same), without building a tree per booking.
 func appendFeed(dst []byte, user string, modified time.Time, show bool, refKey []byte, bs []sched.Booking) []byte {
 	line := vcal.AppendContentLine
-	stamp := modified.Format(icalUTC)
-	dst = line(dst, "BEGIN", "VCALENDAR")
+	stamp := modified.Format(caltime.UTCLayout)
 	if len(bs) == 0 { // as encodeCalendar writes an empty calendar
-		dst = line(dst, "VERSION", "2.0")
-		dst = line(dst, "PRODID", vcal.EscapeText(sched.ProdID))
-		dst = line(dst, "METHOD", "PUBLISH")
+		dst = vcal.AppendCalendarStart(dst, "PUBLISH")
 		dst = line(dst, "X-WR-CALNAME", vcal.EscapeText(user))
 		return line(dst, "END", "VCALENDAR")
 	}
-	dst = line(dst, "METHOD", "PUBLISH")
-	dst = line(dst, "PRODID", vcal.EscapeText(sched.ProdID))
-	dst = line(dst, "VERSION", "2.0")
+	dst = vcal.AppendEncodedCalendarStart(dst, "PUBLISH")
 	dst = line(dst, "X-WR-CALNAME;VALUE=TEXT", vcal.EscapeText(user))
 	var uid []byte
 	for _, b := range bs {
@@ -78,7 +74,7 @@ func appendFeed(dst []byte, user string, modified time.Time, show bool, refKey [
 			uid = append(uid[:0], bookingRef(refKey, b.UID)...)
 		}
 		if b.Recurring {
-			uid = b.Start.UTC().AppendFormat(append(uid, '/'), icalUTC)
+			uid = b.Start.UTC().AppendFormat(append(uid, '/'), caltime.UTCLayout)
 		}
 		summary, status := "Busy", "CONFIRMED"
 		if show && b.Summary != "" {
@@ -88,9 +84,9 @@ func appendFeed(dst []byte, user string, modified time.Time, show bool, refKey [
 			status = "TENTATIVE"
 		}
 		dst = line(dst, "BEGIN", "VEVENT")
-		dst = line(dst, "DTEND", b.End.UTC().Format(icalUTC))
+		dst = line(dst, "DTEND", b.End.UTC().Format(caltime.UTCLayout))
 		dst = line(dst, "DTSTAMP", stamp)
-		dst = line(dst, "DTSTART", b.Start.UTC().Format(icalUTC))
+		dst = line(dst, "DTSTART", b.Start.UTC().Format(caltime.UTCLayout))
 		if show && b.Organizer != "" {
 			dst = line(dst, "ORGANIZER", "mailto:"+b.Organizer)
 		}

@@ -38,39 +38,18 @@ func (m *metrics) countCommand(verb string, c cipmini.Completion) {
 	m.mu.Unlock()
 }
 
-// Backend wraps b so that every SENDEVENT, RSVP and FREEBUSY is counted by
-// verb and result for /metrics, and every accepted change moves the
-// Last-Modified of the free/busy and ICS answers. The result is safe for
-// concurrent use if b is.
-func (s *Server) Backend(b cipmini.Backend) cipmini.Backend { return &countingBackend{b: b, s: s} }
-
-type countingBackend struct {
-	b cipmini.Backend
-	s *Server
-}
-
-func (c *countingBackend) SendEvent(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
-	r := c.b.SendEvent(ctx, req)
-	c.s.metrics.countCommand("SENDEVENT", r.Completion)
-	if r.Completion.OK {
-		c.s.markChanged()
-	}
-	return r
-}
-
-func (c *countingBackend) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
-	r := c.b.RSVP(ctx, req)
-	c.s.metrics.countCommand("RSVP", r.Completion)
-	if r.Completion.OK {
-		c.s.markChanged()
-	}
-	return r
-}
-
-func (c *countingBackend) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
-	r := c.b.FreeBusy(ctx, req)
-	c.s.metrics.countCommand("FREEBUSY", r.Completion)
-	return r
+// Metrics returns the Middleware that counts every SENDEVENT, RSVP and
+// FREEBUSY by verb and result for /metrics, and has every accepted change
+// (a SENDEVENT or RSVP answered OK) move the Last-Modified of the
+// free/busy and ICS answers. The Backend it makes is safe for concurrent
+// use if the one it wraps is.
+func (s *Server) Metrics() cipmini.Middleware {
+	return cipmini.Observe(func(_ context.Context, verb cipmini.Verb, _ *cipmini.Request, r *cipmini.Reply) {
+		s.metrics.countCommand(verb.String(), r.Completion)
+		if r.Completion.OK && verb != cipmini.VerbFreeBusy {
+			s.markChanged()
+		}
+	})
 }
 
 // CountSessions wraps a CIP listener so that /metrics reports the sessions

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
@@ -32,8 +33,6 @@ func failed(format string, args ...any) error {
 
 // The lengths the panel books and extends by.
 var panelMinutes = map[int]bool{15: true, 30: true, 60: true}
-
-const icalUTC = "20060102T150405Z"
 
 // bookNow books the room from now for minutes (15, 30 or 60), cut short
 // at its next booking, as an event the room organizes and attends, stored
@@ -64,10 +63,9 @@ func (s *Server) bookNow(ctx context.Context, room string, minutes int) error {
 	var rnd [12]byte
 	rand.Read(rnd[:])
 	uid := "panel-" + hex.EncodeToString(rnd[:]) + "@" + s.opts.ServerID
-	text := strings.Join([]string{
-		"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + sched.ProdID, "METHOD:REQUEST",
-		"BEGIN:VEVENT", "UID:" + uid, "SEQUENCE:0", "DTSTAMP:" + now.Format(icalUTC),
-		"DTSTART:" + now.Format(icalUTC), "DTEND:" + end.Format(icalUTC),
+	text := string(vcal.AppendCalendarStart(nil, "REQUEST")) + strings.Join([]string{
+		"BEGIN:VEVENT", "UID:" + uid, "SEQUENCE:0", "DTSTAMP:" + now.Format(caltime.UTCLayout),
+		"DTSTART:" + now.Format(caltime.UTCLayout), "DTEND:" + end.Format(caltime.UTCLayout),
 		"SUMMARY:Booked at the room panel",
 		"ORGANIZER:mailto:" + room, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:" + room,
 		"END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
@@ -120,9 +118,8 @@ func (s *Server) endEarly(ctx context.Context, room, uid, why string) error {
 		if b.Recurring {
 			return refuse("A recurring meeting booked by %s: ask them to change it", b.Organizer)
 		}
-		text := strings.Join([]string{
-			"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + sched.ProdID, "METHOD:REPLY",
-			"BEGIN:VEVENT", "UID:" + b.UID, fmt.Sprintf("SEQUENCE:%d", b.Sequence), "DTSTAMP:" + now.Format(icalUTC),
+		text := string(vcal.AppendCalendarStart(nil, "REPLY")) + strings.Join([]string{
+			"BEGIN:VEVENT", "UID:" + b.UID, fmt.Sprintf("SEQUENCE:%d", b.Sequence), "DTSTAMP:" + now.Format(caltime.UTCLayout),
 			"ORGANIZER:mailto:" + b.Organizer, "ATTENDEE;PARTSTAT=DECLINED:mailto:" + room,
 			"COMMENT:" + why, "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
 		rep := s.sched.RSVP(ctx, &cipmini.Request{Identity: cipmini.Identity{Kind: cipmini.User, Name: room}, Data: []byte(text)})

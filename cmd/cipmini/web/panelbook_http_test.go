@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -37,7 +38,7 @@ func TestPanelBookSeenEverywhere(t *testing.T) {
 	}
 	ev := evs[0].Component
 	if prop(ev, "UID") != v.Current.UID || prop(ev, "SUMMARY") != "Booked at the room panel" || prop(ev, "ORGANIZER") != "mailto:room-2@rooms.test" ||
-		prop(ev, "DTSTART") != now.Format(icalUTC) || prop(ev, "DTEND") != now.Add(30*time.Minute).Format(icalUTC) || prop(ev, "SEQUENCE") != "0" {
+		prop(ev, "DTSTART") != now.Format(caltime.UTCLayout) || prop(ev, "DTEND") != now.Add(30*time.Minute).Format(caltime.UTCLayout) || prop(ev, "SEQUENCE") != "0" {
 		t.Errorf("feed event: %v", ev.Props)
 	}
 	if lm := resp.Header.Get("Last-Modified"); lm != now.Format(http.TimeFormat) {
@@ -113,7 +114,7 @@ func TestPanelExtendEndCheckIn(t *testing.T) {
 		t.Fatalf("extend into the next booking: %d %+v", code, refused)
 	}
 	_, evs := e.feed("room-1")
-	if len(evs) != 2 || prop(evs[0].Component, "SEQUENCE") != "2" || prop(evs[0].Component, "DTEND") != t0.Add(40*time.Minute).Format(icalUTC) {
+	if len(evs) != 2 || prop(evs[0].Component, "SEQUENCE") != "2" || prop(evs[0].Component, "DTEND") != t0.Add(40*time.Minute).Format(caltime.UTCLayout) {
 		t.Fatalf("feed after two extensions: %v", evs)
 	}
 

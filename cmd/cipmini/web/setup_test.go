@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"io"
@@ -130,7 +131,7 @@ func newEnvIn(t *testing.T, data string, edit ...func(*Options)) *testEnv {
 	e := &testEnv{t: t, clock: &testClock{now: t0}}
 	e.db, e.dir, e.sched = newCalendarBackend(t, data, e.clock.Now)
 	e.web = e.newServer(edit...)
-	e.backend = e.web.Backend(e.sched)
+	e.backend = cipmini.Chain(e.sched, e.web.Metrics())
 	e.h = e.web.Handler()
 	return e
 }
@@ -280,8 +281,8 @@ func (e *testEnv) book(room string, minutes int) stateJSON {
 // an event from start to end; extra lines go into the VEVENT.
 func invitation(uid, summary string, start, end time.Time, attendees []string, extra ...string) []byte {
 	lines := []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "METHOD:REQUEST", "BEGIN:VEVENT",
-		"UID:" + uid, "SEQUENCE:0", "DTSTAMP:" + t0.Format(icalUTC),
-		"DTSTART:" + start.UTC().Format(icalUTC), "DTEND:" + end.UTC().Format(icalUTC),
+		"UID:" + uid, "SEQUENCE:0", "DTSTAMP:" + t0.Format(caltime.UTCLayout),
+		"DTSTART:" + start.UTC().Format(caltime.UTCLayout), "DTEND:" + end.UTC().Format(caltime.UTCLayout),
 		"SUMMARY:" + summary, "ORGANIZER:mailto:alice@rooms.test"}
 	for _, a := range attendees {
 		lines = append(lines, "ATTENDEE;RSVP=TRUE:mailto:"+a+"@rooms.test")

@@ -1,4 +1,4 @@
-package cipmini
+package wire
 
 import (
 	"bufio"
@@ -48,7 +48,7 @@ func TestReadDataBlockUnbounded(t *testing.T) {
 	r := &repeatReader{chunk: []byte("0123456789\r\n")}
 	lr := NewLineReader(r, 0)
 	_, err := ReadDataBlock(lr, nil, 1000)
-	if err != errBlockUnbounded {
+	if err != ErrBlockUnbounded {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package cipmini
+package wire
 
 import (
 	"bufio"
@@ -22,9 +22,9 @@ const drainFactor = 4
 // sync, unless the reader also returned an error that says otherwise.
 var ErrDataTooLarge = errors.New("cipmini: data block too large")
 
-// errBlockUnbounded reports a block that ran past drainFactor times the
+// ErrBlockUnbounded reports a block that ran past drainFactor times the
 // limit without a terminator; the stream cannot be brought back in sync.
-var errBlockUnbounded = errors.New("cipmini: data block without terminator within limit")
+var ErrBlockUnbounded = errors.New("cipmini: data block without terminator within limit")
 
 // ReadDataBlock reads a dot-terminated data block from lr and appends it to
 // buf: dot-stuffing removed (one "." off a line starting with "..", as
@@ -76,7 +76,7 @@ func ReadDataBlock(lr *LineReader, buf []byte, max int) ([]byte, error) {
 			buf = append(buf, '\r', '\n')
 		}
 		if failed != nil && consumed > drainFactor*max {
-			return buf[:start], errBlockUnbounded
+			return buf[:start], ErrBlockUnbounded
 		}
 	}
 }

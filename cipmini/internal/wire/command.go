@@ -1,9 +1,6 @@
-package cipmini
+package wire
 
-import (
-	"errors"
-	"strings"
-)
+import "errors"
 
 // Verb identifies a CIP command.
 type Verb uint8
@@ -83,7 +80,7 @@ func ParseCommand(line []byte, cmd *Command) error {
 	}
 	name, rest := nextWord(line)
 	for v := VerbAuthenticate; int(v) < len(verbNames); v++ {
-		if equalFoldASCII(name, verbNames[v]) {
+		if EqualFoldASCII(name, verbNames[v]) {
 			cmd.Verb = v
 			break
 		}
@@ -141,9 +138,9 @@ func nextWord(b []byte) (word, rest []byte) {
 	return b[:i], b[i:]
 }
 
-// equalFoldASCII compares b with the upper-case ASCII string s, ignoring the
+// EqualFoldASCII compares b with the upper-case ASCII string s, ignoring the
 // case of ASCII letters in b.
-func equalFoldASCII(b []byte, s string) bool {
+func EqualFoldASCII(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
@@ -157,13 +154,4 @@ func equalFoldASCII(b []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-// validArg reports whether s can be sent as one word of a command line: not
-// empty, and no space, tab, CR, LF or NUL.
-func validArg(s string) bool {
-	if s == "" {
-		return false
-	}
-	return !strings.ContainsAny(s, " \t\r\n\x00")
 }

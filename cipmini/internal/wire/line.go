@@ -1,4 +1,4 @@
-package cipmini
+package wire
 
 import (
 	"bufio"
