@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -218,26 +217,6 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 		expand: ev.AppendInstances}
 	s.index.put(r.UID, entries, nil, rec)
 	return nil
-}
-
-// parseError maps an event data error to its completion: limits are 006,
-// everything else 001 with the parser's words.
-func parseError(err error) *cipmini.Reply {
-	var le *vcal.LimitError
-	if errors.As(err, &le) || errors.Is(err, vcal.ErrDataTooLarge) {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, trimPrefix(err))}
-	}
-	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, trimPrefix(err))}
-}
-
-// trimPrefix drops the "vcal: " of an error for the wire.
-func trimPrefix(err error) string {
-	return strings.TrimPrefix(err.Error(), "vcal: ")
-}
-
-func tempFailure(log *slog.Logger, what string, err error) *cipmini.Reply {
-	log.Error("store: "+what, "err", err)
-	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTempFailure, "Storage error, try again later")}
 }
 
 // authenticated reports whether a session logged in at all.
