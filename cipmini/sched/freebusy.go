@@ -12,8 +12,8 @@ import (
 	"github.com/emersion/go-ical"
 )
 
-// ProdID is the PRODID of the calendars cipmini writes.
-const ProdID = "-//cipmini//cipmini 1.0//EN"
+// ProdID is the PRODID of the calendars cipmini writes (vcal.ProdID).
+const ProdID = vcal.ProdID
 
 // FreeBusy answers a free/busy request (docs/PROTOCOL.md section 7): one
 // VCALENDAR with a VFREEBUSY per user the client may see, then "* NOTFOUND",
@@ -26,10 +26,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini
 	if err != nil {
 		return errorReply(parseError(err))
 	}
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, ProdID)
-	cal.Props.SetText(ical.PropMethod, "REPLY")
+	cal := vcal.NewCalendar("REPLY")
 	var info []cipmini.Info
 	stamp := s.Now().UTC().Truncate(time.Second)
 	for _, user := range fr.Users {

@@ -52,10 +52,7 @@ func rewrite(data string, change func(*ical.Component)) (string, error) {
 // component declining each occurrence in declined (RECURRENCE-IDs, Unix
 // seconds) when the series itself is accepted.
 func replyText(uid string, seq int, owner, attendee, partstat, comment string, declined []int64, now time.Time) (string, error) {
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, ProdID)
-	cal.Props.SetText(ical.PropMethod, "REPLY")
+	cal := vcal.NewCalendar("REPLY")
 	ev := ical.NewComponent(ical.CompEvent)
 	ev.Props.SetText(ical.PropUID, uid)
 	ev.Props.SetText(ical.PropSequence, fmt.Sprint(seq))

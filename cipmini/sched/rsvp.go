@@ -19,6 +19,7 @@ import (
 // ErrNotAllowed, ErrStoreFull, ErrTemporary). It is safe for concurrent
 // use: changes are serialized.
 func (s *Scheduler) Answer(ctx context.Context, from Origin, rp *vcal.Reply) (*Answered, error) {
+	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, err := s.load(rp.UID)

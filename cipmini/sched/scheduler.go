@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
@@ -67,6 +68,10 @@ type Scheduler struct {
 
 	mu     sync.Mutex // serializes every change to the event records
 	outSeq uint64     // numbers the messages queued, under mu
+
+	subMu   sync.Mutex  // guards subs
+	subs    []func()    // called after a change (OnChange)
+	pending atomic.Bool // a change was committed and not yet told
 }
 
 var _ cipmini.Backend = (*Scheduler)(nil)
@@ -173,6 +178,7 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 	})
 	if err == nil {
 		s.retire.note(r)
+		s.noteChange()
 	}
 	if err == nil && len(out) > 0 && s.Queued != nil {
 		s.Queued()

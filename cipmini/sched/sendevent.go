@@ -46,7 +46,8 @@ func compareVersion(ev *vcal.Event, old *eventRecord) version {
 // behalf of from (docs/PROTOCOL.md sections 5.4 and 9): resources decide at
 // once by their policies (section 10.1), people get it to answer later.
 // size is the octets of the event's data, which the store's cap judges
-// (section 13.4). It returns an Outcome per participant nothing was said
+// (section 13.4); 0 means the size of the text stored for it (an event
+// built with vcal.NewEvent has no data). It returns an Outcome per participant nothing was said
 // of before, and the result as a whole; a request refused as a whole is an
 // *Error (ErrInvalid, ErrStale, ErrStoreFull, ErrTemporary). It is safe for
 // concurrent use: changes are serialized.
@@ -55,6 +56,7 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return nil, refusal(ErrInvalid, "SENDEVENT carries a VEVENT or a VTODO")
 	}
 
+	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, err := s.load(ev.UID)
@@ -65,6 +67,9 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 	text, err := s.newText(ev, old)
 	if err != nil {
 		return nil, tempFailure(s.log, "encoding an event", err)
+	}
+	if size <= 0 {
+		size = len(text) // an event built, not received: its stored text
 	}
 	if old != nil {
 		switch {

@@ -48,13 +48,7 @@ func (s *Server) freeBusy(w http.ResponseWriter, r *http.Request) {
 }
 
 // newCalendar returns an empty VCALENDAR 2.0 with this server's PRODID.
-func newCalendar(method string) *ical.Calendar {
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, sched.ProdID)
-	cal.Props.SetText(ical.PropMethod, method)
-	return cal
-}
+func newCalendar(method string) *ical.Calendar { return vcal.NewCalendar(method) }
 
 // writeCalendar encodes cal and answers it as text/calendar with a strong
 // ETag (a hash of the body) and Last-Modified, or 304 when the client's copy

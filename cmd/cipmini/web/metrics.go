@@ -39,9 +39,8 @@ func (m *metrics) countCommand(verb string, c cipmini.Completion) {
 }
 
 // Backend wraps b so that every SENDEVENT, RSVP and FREEBUSY is counted by
-// verb and result for /metrics, and every accepted change moves the
-// Last-Modified of the free/busy and ICS answers. The result is safe for
-// concurrent use if b is.
+// verb and result for /metrics. The result is safe for concurrent use if b
+// is.
 func (s *Server) Backend(b cipmini.Backend) cipmini.Backend { return &countingBackend{b: b, s: s} }
 
 type countingBackend struct {
@@ -52,18 +51,12 @@ type countingBackend struct {
 func (c *countingBackend) SendEvent(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	r := c.b.SendEvent(ctx, req)
 	c.s.metrics.countCommand("SENDEVENT", r.Completion)
-	if r.Completion.OK {
-		c.s.markChanged()
-	}
 	return r
 }
 
 func (c *countingBackend) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	r := c.b.RSVP(ctx, req)
 	c.s.metrics.countCommand("RSVP", r.Completion)
-	if r.Completion.OK {
-		c.s.markChanged()
-	}
 	return r
 }
 
