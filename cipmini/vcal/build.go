@@ -2,6 +2,7 @@ package vcal
 
 import (
 	"errors"
+	"io"
 	"strconv"
 	"time"
 
@@ -40,7 +41,7 @@ type EventFields struct {
 }
 
 // errNoFields is NewEvent's error for fields that make no event.
-var errNoFields = errors.New("vcal: an event needs a UID, an organizer and an attendee")
+var errNoFields = errors.New("vcal: an event needs a UID, a start, an organizer and an attendee")
 
 // NewEvent builds an event from fields, as an Event that ParseEvents would
 // return for its text: the go-ical calendar (NewCalendar) normalized by the
@@ -48,7 +49,7 @@ var errNoFields = errors.New("vcal: an event needs a UID, an organizer and an at
 // It is the way for a caller that books (the room panel) to make an event
 // without writing iCalendar by hand. It is safe for concurrent use.
 func NewEvent(f EventFields) (*Event, error) {
-	if f.UID == "" || f.Organizer.Address == "" || len(f.Attendees) == 0 {
+	if f.UID == "" || f.Start.IsZero() || f.Organizer.Address == "" || len(f.Attendees) == 0 {
 		return nil, errNoFields
 	}
 	method := f.Method
@@ -111,4 +112,25 @@ func EventFromCalendar(cal *ical.Calendar, lim *Limits) (*Event, error) {
 		return nil, errors.New("vcal: the calendar holds more than one UID")
 	}
 	return evs[0], nil
+}
+
+// EncodeFeed is Encode for a published feed, which may be empty: a
+// calendar without components, which RFC 5545 does not allow and go-ical's
+// encoder refuses, is written as its VERSION, PRODID, METHOD and
+// X-WR-CALNAME values alone, in that order, so that a client sees an empty
+// calendar rather than an error.
+func EncodeFeed(w io.Writer, cal *ical.Calendar) error {
+	if len(cal.Children) > 0 {
+		return Encode(w, cal)
+	}
+	var b []byte
+	b = AppendContentLine(b, "BEGIN", ical.CompCalendar)
+	for _, name := range []string{ical.PropVersion, ical.PropProductID, ical.PropMethod, "X-WR-CALNAME"} {
+		if p := cal.Props.Get(name); p != nil {
+			b = AppendContentLine(b, name, p.Value)
+		}
+	}
+	b = AppendContentLine(b, "END", ical.CompCalendar)
+	_, err := w.Write(b)
+	return err
 }

@@ -52,10 +52,13 @@ func TestNewEventMatchesParse(t *testing.T) {
 // Fields that make no event, and a calendar edited out of shape, are
 // refused with the parser's errors.
 func TestNewEventRefuses(t *testing.T) {
-	if _, err := NewEvent(EventFields{UID: "x", Organizer: Participant{Address: "a@b.test"}}); !errors.Is(err, errNoFields) {
+	start := time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := NewEvent(EventFields{UID: "x", Start: start, Organizer: Participant{Address: "a@b.test"}}); !errors.Is(err, errNoFields) {
 		t.Errorf("no attendee: %v", err)
 	}
-	start := time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := NewEvent(EventFields{UID: "x", Organizer: Participant{Address: "a@b.test"}, Attendees: []Participant{{Address: "a@b.test"}}}); !errors.Is(err, errNoFields) {
+		t.Errorf("no start: %v", err)
+	}
 	_, err := NewEvent(EventFields{UID: "x", Start: start, End: start.Add(-time.Hour),
 		Organizer: Participant{Address: "a@b.test"}, Attendees: []Participant{{Address: "a@b.test"}}})
 	var pe *PropError
@@ -64,5 +67,31 @@ func TestNewEventRefuses(t *testing.T) {
 	}
 	if _, err := EventFromCalendar(NewCalendar("REQUEST"), nil); err == nil {
 		t.Error("a calendar without an event was taken")
+	}
+}
+
+// An empty feed is written as its header alone; one with components as
+// Encode writes it.
+func TestEncodeFeed(t *testing.T) {
+	cal := NewCalendar("PUBLISH")
+	cal.Props.SetText("X-WR-CALNAME", "room-1@rooms.test")
+	var b bytes.Buffer
+	if err := EncodeFeed(&b, cal); err != nil {
+		t.Fatal(err)
+	}
+	if want := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" + ProdID + "\r\nMETHOD:PUBLISH\r\nX-WR-CALNAME:room-1@rooms.test\r\nEND:VCALENDAR\r\n"; b.String() != want {
+		t.Errorf("empty feed:\n%q\nwant\n%q", b.String(), want)
+	}
+	start := time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+	ev, err := NewEvent(EventFields{UID: "x@rooms.test", Start: start, End: start, Organizer: Participant{Address: "a@rooms.test"}, Attendees: []Participant{{Address: "a@rooms.test"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feed, enc bytes.Buffer
+	if err := EncodeFeed(&feed, ev.Calendar); err != nil {
+		t.Fatal(err)
+	}
+	if err := Encode(&enc, ev.Calendar); err != nil || feed.String() != enc.String() {
+		t.Errorf("a feed with an event differs from Encode's text (%v)", err)
 	}
 }
