@@ -27,19 +27,19 @@ func (s *Scheduler) mayChange(id cipmini.Identity, old *eventRecord) bool {
 // refuseChange answers a SENDEVENT that may not change the stored event:
 // "* PERMDENIED" for each local participant it names (a group stands for its
 // members), "* NOTFOUND" for the others, and NO 000. Nothing is stored.
-func (s *Scheduler) refuseChange(req *cipmini.Request, ev *vcal.Event, old *eventRecord, why string) *cipmini.Reply {
-	var info, notFound []cipmini.Info
+func (s *Scheduler) refuseChange(from Origin, ev *vcal.Event, old *eventRecord, why string) *Delivery {
+	var info, notFound []Outcome
 	s.eachRecipient(ev, nil, func(addr, _ string, _ vcal.Participant) {
 		if s.dir.IsLocal(addr) {
-			info = append(info, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+			info = append(info, Outcome{User: addr, Kind: OutcomePermDenied})
 		} else {
-			notFound = append(notFound, cipmini.UserInfo(cipmini.InfoNotFound, addr))
+			notFound = append(notFound, Outcome{User: addr, Kind: OutcomeNotFound})
 		}
 	})
-	s.log.Warn("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
+	s.log.Warn("store: decision", "uid", ev.UID, "by", who(from), "change", changeKind(ev, old),
 		"organizer", old.Owner, "answer", string(cipmini.InfoPermDenied), "reason", why)
-	return &cipmini.Reply{Info: append(info, notFound...),
-		Completion: cipmini.NO(cipmini.CodeNone, "Not stored: only the organizer may change this event")}
+	return &Delivery{Result: ResultNotStored, Reason: "only the organizer may change this event",
+		Outcomes: append(info, notFound...)}
 }
 
 // retransmission reports whether ev repeats the stored version exactly: the
@@ -57,16 +57,16 @@ func (s *Scheduler) retransmission(ev *vcal.Event, old *eventRecord, ver version
 
 // who names the client of a request for the audit trail: "user ID",
 // "peer SERVER-ID" or "anonymous ADDRESS".
-func who(req *cipmini.Request) string {
-	switch req.Identity.Kind {
+func who(from Origin) string {
+	switch from.Identity.Kind {
 	case cipmini.User:
-		return "user " + req.Identity.Name
+		return "user " + from.Identity.Name
 	case cipmini.Peer:
-		return "peer " + req.Identity.Name
+		return "peer " + from.Identity.Name
 	}
 	addr := "?"
-	if req.RemoteAddr != nil {
-		addr = req.RemoteAddr.String()
+	if from.Addr != nil {
+		addr = from.Addr.String()
 		if h, _, err := net.SplitHostPort(addr); err == nil {
 			addr = h
 		}

@@ -18,14 +18,11 @@ import (
 // "* REDIRECT USER" or "* PERMDENIED" for the others.
 func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
 	fr, err := vcal.ParseFreeBusyRequest(req.Data, nil)
-	if errors.Is(err, vcal.ErrWindowTooLarge) {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Free/busy window over 366 days")}
+	if errors.Is(err, vcal.ErrWindowTooLarge) || err == nil && fr.End.Sub(fr.Start) > vcal.MaxFreeBusyWindow {
+		return errorReply(refusal(ErrTooLarge, "Free/busy window over 366 days"))
 	}
 	if err != nil {
-		return parseError(err)
-	}
-	if fr.End.Sub(fr.Start) > vcal.MaxFreeBusyWindow {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Free/busy window over 366 days")}
+		return errorReply(parseError(err))
 	}
 	cal := vcal.NewCalendar("REPLY")
 	var info []cipmini.Info
@@ -50,7 +47,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini
 		}
 		busy, tentative, err := s.index.busyCovering(u.ID, fr.Start, fr.End, FreeBusyBudget/max(len(fr.Users), 1))
 		if err != nil {
-			return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, "Too many occurrences in the window")}
+			return errorReply(refusal(ErrTooLarge, "Too many occurrences in the window"))
 		}
 		cal.Children = append(cal.Children, vfreebusy(u.ID, fr.Start, fr.End, stamp, busy, tentative))
 	}
@@ -59,7 +56,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini
 	}
 	var buf bytes.Buffer
 	if err := vcal.Encode(&buf, cal); err != nil {
-		return tempFailure(s.log, "encoding free/busy", err)
+		return errorReply(tempFailure(s.log, "encoding free/busy", err))
 	}
 	code := cipmini.CodeNone
 	if len(info) > 0 {

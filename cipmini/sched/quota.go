@@ -85,9 +85,3 @@ func growth(old, r *eventRecord) int64 {
 	}
 	return int64(len(b) - len(a))
 }
-
-// storeFullReply is the answer to an invitation refused by storeFull.
-func storeFullReply() *cipmini.Reply {
-	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTempFailure,
-		"Calendar storage full: new invitations are refused until space is freed")}
-}

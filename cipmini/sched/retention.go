@@ -132,6 +132,7 @@ type retireHooks struct {
 // batch, as it may have changed meanwhile. It is safe for concurrent use.
 func (s *Scheduler) Maintain(now time.Time) (MaintenanceReport, error) {
 	var rep MaintenanceReport
+	defer s.notifyChanged()
 	s.mu.Lock()
 	n, err := s.removeFailed(now)
 	s.mu.Unlock()
@@ -336,6 +337,9 @@ func (s *Scheduler) retireBatch(batch []retirement, rep *MaintenanceReport) erro
 		}
 		rep.Retired++
 		s.retire.forget(r.uid)
+	}
+	if len(batch) > 0 {
+		s.noteChange()
 	}
 	return nil
 }

@@ -9,41 +9,42 @@ import (
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
-// RSVP stores attendees' answers on the owner's copy of an event owned here
-// (docs/PROTOCOL.md section 5.5), then answers "* CONFIRMED" for every
-// participant whose status is now accepted. An answer with a SEQUENCE lower
-// than the stored one is stale (NO 005); one without SEQUENCE answers the
-// stored version.
-func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
-	rp, err := vcal.ParseReply(req.Data, nil)
-	if err != nil {
-		return parseError(err)
-	}
+// Answer stores attendees' answers on behalf of from (docs/PROTOCOL.md
+// sections 5.5 and 9.3): on the owner's copy of an event owned here, or, for
+// a local attendee answering for itself, on its copy of an event owned
+// elsewhere, queued on to the owner's server. An acceptance the attendee's
+// calendar cannot take is not stored. An answer with a SEQUENCE lower than
+// the stored one is ErrStale; one without SEQUENCE answers the stored
+// version. Other refusals are an *Error too (ErrUnknownEvent, ErrInvalid,
+// ErrNotAllowed, ErrStoreFull, ErrTemporary). It is safe for concurrent
+// use: changes are serialized.
+func (s *Scheduler) Answer(ctx context.Context, from Origin, rp *vcal.Reply) (*Answered, error) {
+	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, err := s.load(rp.UID)
 	if err != nil {
-		return tempFailure(s.log, "reading an event", err)
+		return nil, tempFailure(s.log, "reading an event", err)
 	}
 	if rec != nil && rec.tombstone() {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeUnknownEvent, "The event was cancelled")}
+		return nil, refusal(ErrUnknownEvent, "The event was cancelled")
 	}
-	if rec != nil && !s.dir.IsLocal(rec.Owner) && s.answersOwnCopy(req.Identity, rp, rec) {
-		return s.rsvpOnward(req, rp, rec)
+	if rec != nil && !s.dir.IsLocal(rec.Owner) && s.answersOwnCopy(from.Identity, rp, rec) {
+		return s.rsvpOnward(from, rp, rec)
 	}
 	if rec == nil || !s.dir.IsLocal(rec.Owner) {
-		r := &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeUnknownEvent, "No such event owned here")}
+		e := refusal(ErrUnknownEvent, "No such event owned here")
 		if to := s.dir.EventRedirect(rp.UID); to != "" {
-			r.Info = []cipmini.Info{cipmini.RedirectEvent(rp.UID, to)}
+			e.UID, e.Redirect = rp.UID, to
 		}
-		return r
+		return nil, e
 	}
 	if rp.HasSequence && rp.Sequence < rec.Sequence {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: the event has changed since")}
+		return nil, refusal(ErrStale, "Stale version: the event has changed since")
 	}
 	ev, err := parseStored(rec)
 	if err != nil {
-		return tempFailure(s.log, "reading a stored event", err)
+		return nil, tempFailure(s.log, "reading a stored event", err)
 	}
 	onEvent := map[string]bool{rec.Owner: true}
 	for _, a := range ev.Attendees {
@@ -51,27 +52,26 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 	}
 	for _, a := range rp.Attendees {
 		if !onEvent[a.Address] {
-			return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, a.Address+" is not an attendee of this event")}
+			return nil, refusal(ErrInvalid, a.Address+" is not an attendee of this event")
 		}
-		if !s.mayAnswerFor(req.Identity, a.Address) {
-			s.log.Warn("store: decision", "uid", rec.UID, "by", who(req), "change", "rsvp",
+		if !s.mayAnswerFor(from.Identity, a.Address) {
+			s.log.Warn("store: decision", "uid", rec.UID, "by", who(from), "change", "rsvp",
 				"user", a.Address, "answer", a.PartStat, "reason", "not the attendee or its server")
-			return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeNotAllowed, "Not allowed")}
+			return nil, refusal(ErrNotAllowed, "Not allowed")
 		}
 		if a.PartStat == Accepted {
 			if _, local := rec.Holders[a.Address]; local {
 				if why := s.acceptClash(s.dir.User(a.Address), ev, rec.Declines[a.Address]); why != "" {
-					s.log.Info("store: decision", "uid", rec.UID, "by", who(req), "change", "rsvp",
+					s.log.Info("store: decision", "uid", rec.UID, "by", who(from), "change", "rsvp",
 						"user", a.Address, "answer", Declined, "reason", why)
-					return &cipmini.Reply{Info: []cipmini.Info{cipmini.UserInfo(cipmini.InfoDeclined, a.Address)},
-						Completion: cipmini.NO(cipmini.CodeNone, "Not stored: "+why)}
+					return &Answered{Reason: why, Outcomes: []Outcome{{User: a.Address, Kind: OutcomeDeclined, Reason: why}}}, nil
 				}
 			}
 		}
 	}
 	if rsvpUnchanged(rec, rp) {
 		// A retransmission or a repeated answer: nothing is written.
-		return rsvpReply(rec, rp, ev)
+		return rsvpAnswered(rec, rp, ev), nil
 	}
 	before := *rec
 	before.Holders, before.Answers, before.Comments = maps.Clone(rec.Holders), maps.Clone(rec.Answers), maps.Clone(rec.Comments)
@@ -97,15 +97,15 @@ func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Rep
 			rec.Comments[a.Address] = rp.Comment
 		}
 	}
-	if s.storeFull(req.Identity, rec.UID, "answer that grows the event", growth(&before, rec)) {
-		return storeFullReply()
+	if s.storeFull(from.Identity, rec.UID, "answer that grows the event", growth(&before, rec)) {
+		return nil, storeFullError()
 	}
-	s.recordChange(rec, who(req), "rsvp", answered)
+	s.recordChange(rec, who(from), "rsvp", answered)
 	if err := s.save(rec); err != nil {
-		return tempFailure(s.log, "storing an answer", err)
+		return nil, tempFailure(s.log, "storing an answer", err)
 	}
 	s.reindex(rec, ev)
-	return rsvpReply(rec, rp, ev)
+	return rsvpAnswered(rec, rp, ev), nil
 }
 
 // rsvpUnchanged reports whether an answer changes nothing stored: every
@@ -128,16 +128,16 @@ func rsvpUnchanged(rec *eventRecord, rp *vcal.Reply) bool {
 	return true
 }
 
-// rsvpReply is the answer to an RSVP taken: "* CONFIRMED" for the
+// rsvpAnswered is what an RSVP taken did: OutcomeConfirmed for the
 // answering attendees first, as in the draft's last example, then for the
 // owner and the others, whose status is accepted.
-func rsvpReply(rec *eventRecord, rp *vcal.Reply, ev *vcal.Event) *cipmini.Reply {
-	var info []cipmini.Info
+func rsvpAnswered(rec *eventRecord, rp *vcal.Reply, ev *vcal.Event) *Answered {
+	var info []Outcome
 	said := map[string]bool{}
 	confirm := func(addr string) {
 		if !said[addr] && rec.status(addr) == Accepted {
 			said[addr] = true
-			info = append(info, cipmini.UserInfo(cipmini.InfoConfirmed, addr))
+			info = append(info, Outcome{User: addr, Kind: OutcomeConfirmed})
 		}
 	}
 	for _, a := range rp.Attendees {
@@ -146,7 +146,7 @@ func rsvpReply(rec *eventRecord, rp *vcal.Reply, ev *vcal.Event) *cipmini.Reply 
 	for _, p := range participants(ev) {
 		confirm(p.Address)
 	}
-	return &cipmini.Reply{Info: info, Completion: cipmini.OK(cipmini.CodeNone, "RSVP stored")}
+	return &Answered{Stored: true, Outcomes: info}
 }
 
 // mayAnswerFor reports whether a session may answer for an attendee
@@ -178,13 +178,13 @@ func (s *Scheduler) answersOwnCopy(id cipmini.Identity, rp *vcal.Reply, rec *eve
 // rsvpOnward stores a local attendee's answer on its copy of an event owned
 // by another server, and queues the answer to that server (draft section 3:
 // Bob accepts on b.com, and b.com tells a.com).
-func (s *Scheduler) rsvpOnward(req *cipmini.Request, rp *vcal.Reply, rec *eventRecord) *cipmini.Reply {
-	user := req.Identity.Name
+func (s *Scheduler) rsvpOnward(from Origin, rp *vcal.Reply, rec *eventRecord) (*Answered, error) {
+	user := from.Identity.Name
 	if rp.HasSequence && rp.Sequence < rec.Sequence {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: the event has changed since")}
+		return nil, refusal(ErrStale, "Stale version: the event has changed since")
 	}
 	if rec.textless() {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeNone, "Not stored: the invitation was declined and is no longer kept; ask the organizer to send it again")}
+		return &Answered{Reason: "the invitation was declined and is no longer kept; ask the organizer to send it again"}, nil
 	}
 	st := rp.Attendees[0].PartStat
 	if st == "" {
@@ -192,14 +192,13 @@ func (s *Scheduler) rsvpOnward(req *cipmini.Request, rp *vcal.Reply, rec *eventR
 	}
 	ev, err := parseStored(rec)
 	if err != nil {
-		return tempFailure(s.log, "reading a stored event", err)
+		return nil, tempFailure(s.log, "reading a stored event", err)
 	}
 	if st == Accepted {
 		if why := s.acceptClash(s.dir.User(user), ev, rec.Declines[user]); why != "" {
-			s.log.Info("store: decision", "uid", rec.UID, "by", who(req), "change", "rsvp",
+			s.log.Info("store: decision", "uid", rec.UID, "by", who(from), "change", "rsvp",
 				"user", user, "answer", Declined, "reason", why)
-			return &cipmini.Reply{Info: []cipmini.Info{cipmini.UserInfo(cipmini.InfoDeclined, rp.Attendees[0].Address)},
-				Completion: cipmini.NO(cipmini.CodeNone, "Not stored: "+why)}
+			return &Answered{Reason: why, Outcomes: []Outcome{{User: rp.Attendees[0].Address, Kind: OutcomeDeclined, Reason: why}}}, nil
 		}
 	}
 	rec.Holders[user] = st
@@ -211,18 +210,18 @@ func (s *Scheduler) rsvpOnward(req *cipmini.Request, rp *vcal.Reply, rec *eventR
 	}
 	text, err := replyText(rec.UID, rec.Sequence, rec.Owner, rp.Attendees[0].Address, st, rp.Comment, nil, s.Now())
 	if err != nil {
-		return tempFailure(s.log, "writing an answer", err)
+		return nil, tempFailure(s.log, "writing an answer", err)
 	}
 	server := directory.Domain(rec.Owner)
 	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}, From: user}
-	s.recordChange(rec, who(req), "rsvp", []string{user})
+	s.recordChange(rec, who(from), "rsvp", []string{user})
 	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {
-		return tempFailure(s.log, "storing an answer", err)
+		return nil, tempFailure(s.log, "storing an answer", err)
 	}
 	s.reindex(rec, ev)
-	var info []cipmini.Info
+	a := &Answered{Stored: true, SentOnTo: server}
 	if st == Accepted {
-		info = append(info, cipmini.UserInfo(cipmini.InfoConfirmed, rp.Attendees[0].Address))
+		a.Outcomes = append(a.Outcomes, Outcome{User: rp.Attendees[0].Address, Kind: OutcomeConfirmed})
 	}
-	return &cipmini.Reply{Info: info, Completion: cipmini.OK(cipmini.CodeNone, "RSVP stored; sending it on to "+server)}
+	return a, nil
 }

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
@@ -65,6 +65,10 @@ type Scheduler struct {
 
 	mu     sync.Mutex // serializes every change to the event records
 	outSeq uint64     // numbers the messages queued, under mu
+
+	subMu   sync.Mutex  // guards subs
+	subs    []func()    // called after a change (OnChange)
+	pending atomic.Bool // a change was committed and not yet told
 }
 
 var _ cipmini.Backend = (*Scheduler)(nil)
@@ -171,6 +175,7 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 	})
 	if err == nil {
 		s.retire.note(r)
+		s.noteChange()
 	}
 	if err == nil && len(out) > 0 && s.Queued != nil {
 		s.Queued()
@@ -215,26 +220,6 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 		expand: ev.AppendInstances}
 	s.index.put(r.UID, entries, nil, rec)
 	return nil
-}
-
-// parseError maps an event data error to its completion: limits are 006,
-// everything else 001 with the parser's words.
-func parseError(err error) *cipmini.Reply {
-	var le *vcal.LimitError
-	if errors.As(err, &le) || errors.Is(err, vcal.ErrDataTooLarge) {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTooLarge, trimPrefix(err))}
-	}
-	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, trimPrefix(err))}
-}
-
-// trimPrefix drops the "vcal: " of an error for the wire.
-func trimPrefix(err error) string {
-	return strings.TrimPrefix(err.Error(), "vcal: ")
-}
-
-func tempFailure(log *slog.Logger, what string, err error) *cipmini.Reply {
-	log.Error("store: "+what, "err", err)
-	return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTempFailure, "Storage error, try again later")}
 }
 
 // authenticated reports whether a session logged in at all.

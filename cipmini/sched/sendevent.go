@@ -42,94 +42,93 @@ func compareVersion(ev *vcal.Event, old *eventRecord) version {
 	return versionSame
 }
 
-// SendEvent stores an event for the local users among its participants
-// (docs/PROTOCOL.md section 5.4): "* TENTATIVE" for people who have yet to
-// answer, "* CONFIRMED"/"* DECLINED" for resources that decide at once,
-// nothing for copies stored with a final answer, "* REDIRECT USER",
-// "* PERMDENIED" and "* NOTFOUND" for the rest. OK 000 when every local
-// participant got it, OK 003 when some did, NO 000 when nothing was stored.
-func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
-	evs, err := vcal.ParseEvents(req.Data, nil)
-	if err != nil {
-		return parseError(err)
-	}
-	if len(evs) != 1 {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, "One event (one UID) per SENDEVENT")}
-	}
-	ev := evs[0]
+// Deliver stores an event for the local users among its participants on
+// behalf of from (docs/PROTOCOL.md sections 5.4 and 9): resources decide at
+// once by their policies (section 10.1), people get it to answer later.
+// size is the octets of the event's data, which the store's cap judges
+// (section 13.4); 0 means the size of the text stored for it (an event
+// built with vcal.NewEvent has no data). It returns an Outcome per participant nothing was said
+// of before, and the result as a whole; a request refused as a whole is an
+// *Error (ErrInvalid, ErrStale, ErrStoreFull, ErrTemporary). It is safe for
+// concurrent use: changes are serialized.
+func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, size int) (*Delivery, error) {
 	if ev.Kind != "VEVENT" && ev.Kind != "VTODO" {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, "SENDEVENT carries a VEVENT or a VTODO")}
+		return nil, refusal(ErrInvalid, "SENDEVENT carries a VEVENT or a VTODO")
 	}
 
+	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, err := s.load(ev.UID)
 	if err != nil {
-		return tempFailure(s.log, "reading an event", err)
+		return nil, tempFailure(s.log, "reading an event", err)
 	}
 	ver := compareVersion(ev, old)
 	text, err := s.newText(ev, old)
 	if err != nil {
-		return tempFailure(s.log, "encoding an event", err)
+		return nil, tempFailure(s.log, "encoding an event", err)
+	}
+	if size <= 0 {
+		size = len(text) // an event built, not received: its stored text
 	}
 	if old != nil {
 		switch {
 		case s.dir.Canonical(ev.Organizer.Address) != old.Owner:
-			return s.refuseChange(req, ev, old, "the organizer of a stored event never changes")
-		case s.retransmission(ev, old, ver, text) && (!s.mayChange(req.Identity, old) || old.textless()):
-			return s.answerAsBefore(ev, old)
-		case !s.mayChange(req.Identity, old):
-			return s.refuseChange(req, ev, old, "only the organizer or its server may change a stored event")
+			return s.refuseChange(from, ev, old, "the organizer of a stored event never changes"), nil
+		case s.retransmission(ev, old, ver, text) && (!s.mayChange(from.Identity, old) || old.textless()):
+			return s.answerAsBefore(ev, old), nil
+		case !s.mayChange(from.Identity, old):
+			return s.refuseChange(from, ev, old, "only the organizer or its server may change a stored event"), nil
 		case old.textless() && !ev.RecurrenceID.IsZero() && ver != versionStale:
 			// Single occurrences of an invitation declined as a whole
 			// change nothing: it stays declined.
-			return s.answerAsBefore(ev, old)
+			return s.answerAsBefore(ev, old), nil
 		}
 	}
 	if ver == versionStale {
-		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeStale, "Stale version: a newer one is stored")}
+		return nil, refusal(ErrStale, "Stale version: a newer one is stored")
 	}
 	cancel := ev.Cancelled
 	if cancel && old == nil {
 		// Nothing to cancel (as CalendarServer does): nothing stored.
-		return &cipmini.Reply{Completion: cipmini.OK(cipmini.CodeNone, "Nothing to cancel")}
+		return &Delivery{Result: ResultNothingToCancel}, nil
 	}
-	if old == nil && s.storeFull(req.Identity, ev.UID, "new invitation", int64(len(req.Data))) {
-		return storeFullReply()
+	if old == nil && s.storeFull(from.Identity, ev.UID, "new invitation", int64(size)) {
+		return nil, storeFullError()
 	}
 
-	d := s.deliver(req.Identity, ev, old, ver, text)
+	d := s.deliver(from.Identity, ev, old, ver, text)
 	if d.ownClash != "" {
 		// A resource changing its own booking (the panel extending it)
 		// onto another booking: the change is refused, the booking kept.
-		s.log.Info("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
+		s.log.Info("store: decision", "uid", ev.UID, "by", who(from), "change", changeKind(ev, old),
 			"user", d.rec.Owner, "answer", Declined, "reason", d.ownClash)
-		return &cipmini.Reply{Info: []cipmini.Info{cipmini.UserInfo(cipmini.InfoDeclined, ev.Organizer.Address)},
-			Completion: cipmini.NO(cipmini.CodeNone, "Not stored: "+d.ownClash)}
+		return &Delivery{Result: ResultNotStored, Reason: d.ownClash,
+			Outcomes: []Outcome{{User: ev.Organizer.Address, Kind: OutcomeDeclined, Reason: d.ownClash}}}, nil
 	}
 	d.info = append(d.info, d.problems...)
 	if d.delivered == 0 {
-		s.log.Info("store: decision", "uid", ev.UID, "by", who(req), "change", changeKind(ev, old),
+		s.log.Info("store: decision", "uid", ev.UID, "by", who(from), "change", changeKind(ev, old),
 			"organizer", d.rec.Owner, "answer", "NOT-STORED", "reason", "no participant here could take it")
-		return &cipmini.Reply{Info: d.info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
+		return &Delivery{Result: ResultNotStored, Reason: "no participant here could take it", Outcomes: d.info}, nil
 	}
 	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
-		out, err := s.outgoing(req.Identity, ev, d)
+		out, err := s.outgoing(from.Identity, ev, d)
 		if err != nil {
-			return tempFailure(s.log, "preparing messages for other servers", err)
+			return nil, tempFailure(s.log, "preparing messages for other servers", err)
 		}
 		stored := d.newEv
 		if stored == nil && !d.rec.textless() {
 			if stored, err = parseStored(d.rec); err != nil {
-				return tempFailure(s.log, "re-reading an event to store", err)
+				return nil, tempFailure(s.log, "re-reading an event to store", err)
 			}
 		}
 		if stored != nil {
 			d.rec.describe(stored)
 		}
 		s.slim(d.rec, stored)
-		if old != nil && !cancel && s.storeFull(req.Identity, ev.UID, "change that grows the event", growth(old, d.rec)) {
-			return storeFullReply()
+		if old != nil && !cancel && s.storeFull(from.Identity, ev.UID, "change that grows the event", growth(old, d.rec)) {
+			return nil, storeFullError()
 		}
 		if d.rec.textless() {
 			stored = nil
@@ -138,20 +137,19 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 		if kind == "update" && d.tc.changed {
 			kind = "move" // the busy time changed
 		}
-		s.recordChange(d.rec, who(req), kind, nil)
+		s.recordChange(d.rec, who(from), kind, nil)
 		if err := s.saveWith(d.rec, out); err != nil {
-			return tempFailure(s.log, "storing an event", err)
+			return nil, tempFailure(s.log, "storing an event", err)
 		}
 		s.reindex(d.rec, stored)
 	}
 	if d.failed > 0 {
-		return &cipmini.Reply{Info: d.info, Completion: cipmini.OK(cipmini.CodePartial, "Not all participants here received it")}
+		return &Delivery{Result: ResultPartial, Outcomes: d.info}, nil
 	}
-	text = "Stored"
 	if cancel {
-		text = "Cancelled"
+		return &Delivery{Result: ResultCancelled, Outcomes: d.info}, nil
 	}
-	return &cipmini.Reply{Info: d.info, Completion: cipmini.OK(cipmini.CodeNone, text)}
+	return &Delivery{Result: ResultStored, Outcomes: d.info}, nil
 }
 
 // newText returns the text to store for ev: the stored text for a
@@ -173,12 +171,12 @@ func (s *Scheduler) newText(ev *vcal.Event, old *eventRecord) (string, error) {
 // in the order of the data.
 type delivery struct {
 	rec       *eventRecord
-	info      []cipmini.Info // TENTATIVE, CONFIRMED, DECLINED
-	problems  []cipmini.Info // REDIRECT, PERMDENIED, NOTFOUND
-	delivered int            // local participants that hold the event now
-	failed    int            // local participants that did not get it
-	changed   bool           // a holder's status changed (a retransmission that decided)
-	decided   []string       // resources that answered automatically just now
+	info      []Outcome // TENTATIVE, CONFIRMED, DECLINED
+	problems  []Outcome // REDIRECT, PERMDENIED, NOTFOUND
+	delivered int       // local participants that hold the event now
+	failed    int       // local participants that did not get it
+	changed   bool      // a holder's status changed (a retransmission that decided)
+	decided   []string  // resources that answered automatically just now
 	// newEv is the stored text of the new version, parsed (nil for a
 	// cancellation of the whole event); tc how its busy time differs from
 	// the stored version's.
@@ -256,27 +254,27 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 // deliverOne handles one local or remote participant.
 func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event, old *eventRecord,
 	keepAnswers bool, addr string, p vcal.Participant, ownerDenied bool) {
-	info := func(in cipmini.Info) { d.info = append(d.info, in) }
-	problem := func(in cipmini.Info) { d.problems = append(d.problems, in) }
+	info := func(k OutcomeKind, why string) { d.info = append(d.info, Outcome{User: addr, Kind: k, Reason: why}) }
+	problem := func(k OutcomeKind, to string) { d.problems = append(d.problems, Outcome{User: addr, Kind: k, To: to}) }
 	if !s.dir.IsLocal(addr) {
-		problem(cipmini.UserInfo(cipmini.InfoNotFound, addr))
+		problem(OutcomeNotFound, "")
 		return
 	}
 	if to := s.dir.Redirect(addr); to != "" {
-		problem(cipmini.RedirectUser(addr, to))
+		problem(OutcomeRedirected, to)
 		d.failed++
 		return
 	}
 	u := s.dir.User(addr)
 	if u == nil {
-		problem(cipmini.UserInfo(cipmini.InfoNotFound, addr))
+		problem(OutcomeNotFound, "")
 		d.failed++
 		return
 	}
 	key := u.ID
 	isOwner := key == d.rec.Owner
 	if ownerDenied || (!isOwner && !authenticated(id) && u.Invite != directory.InviteAnyone) {
-		problem(cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+		problem(OutcomePermDenied, "")
 		d.failed++
 		return
 	}
@@ -295,7 +293,7 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	if judged == nil {
 		judged = ev
 	}
-	var st string
+	var st, ownReason string
 	switch {
 	case isOwner && u.Kind.Resource() && u.Policy == directory.PolicyAcceptIfFree && old != nil && !d.tc.changed && old.Holders[key] != "":
 		st = old.Holders[key] // the time stays: so does the answer
@@ -311,7 +309,7 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 			d.ownClash = dec.reason
 			return
 		}
-		st = dec.status
+		st, ownReason = dec.status, dec.reason
 	case isOwner:
 		st = Accepted
 		if p.PartStat != "" && p.PartStat != NeedsAction {
@@ -345,14 +343,14 @@ func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event,
 	d.rec.Holders[key] = st
 	switch {
 	case isOwner && st == Declined:
-		info(cipmini.UserInfo(cipmini.InfoDeclined, addr))
+		info(OutcomeDeclined, ownReason)
 	case isOwner:
 	case u.Kind.Resource() && st == Accepted:
-		info(cipmini.UserInfo(cipmini.InfoConfirmed, addr))
+		info(OutcomeConfirmed, "")
 	case u.Kind.Resource() && st == Declined:
-		info(cipmini.UserInfo(cipmini.InfoDeclined, addr))
+		info(OutcomeDeclined, d.rec.Comments[key])
 	case st == NeedsAction || st == Tentative:
-		info(cipmini.UserInfo(cipmini.InfoTentative, addr))
+		info(OutcomeTentative, "")
 	}
 }
 

@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -35,38 +34,37 @@ func (s *Scheduler) slim(r *eventRecord, ev *vcal.Event) {
 // what is stored: each local participant's answer, "* PERMDENIED" for local
 // participants that hold no copy, "* NOTFOUND" for the others. It stores
 // nothing.
-func (s *Scheduler) answerAsBefore(ev *vcal.Event, old *eventRecord) *cipmini.Reply {
-	var info, problems []cipmini.Info
+func (s *Scheduler) answerAsBefore(ev *vcal.Event, old *eventRecord) *Delivery {
+	var info, problems []Outcome
 	held := 0
 	s.eachRecipient(ev, nil, func(addr, key string, _ vcal.Participant) {
 		u := s.dir.User(addr)
 		st, holds := old.Holders[key]
 		switch {
 		case !s.dir.IsLocal(addr) || u == nil:
-			problems = append(problems, cipmini.UserInfo(cipmini.InfoNotFound, addr))
+			problems = append(problems, Outcome{User: addr, Kind: OutcomeNotFound})
 			return
 		case !holds:
-			problems = append(problems, cipmini.UserInfo(cipmini.InfoPermDenied, addr))
+			problems = append(problems, Outcome{User: addr, Kind: OutcomePermDenied})
 			return
 		}
 		held++
 		switch {
 		case old.Cancelled || key == old.Owner && st != Declined:
 		case st == Declined:
-			info = append(info, cipmini.UserInfo(cipmini.InfoDeclined, addr))
+			info = append(info, Outcome{User: addr, Kind: OutcomeDeclined, Reason: old.Comments[key]})
 		case u.Kind.Resource() && st == Accepted:
-			info = append(info, cipmini.UserInfo(cipmini.InfoConfirmed, addr))
+			info = append(info, Outcome{User: addr, Kind: OutcomeConfirmed})
 		case st == NeedsAction || st == Tentative:
-			info = append(info, cipmini.UserInfo(cipmini.InfoTentative, addr))
+			info = append(info, Outcome{User: addr, Kind: OutcomeTentative})
 		}
 	})
 	info = append(info, problems...)
 	if held == 0 {
-		return &cipmini.Reply{Info: info, Completion: cipmini.NO(cipmini.CodeNone, "Not stored: no participant here could take it")}
+		return &Delivery{Result: ResultNotStored, Reason: "no participant here could take it", Outcomes: info}
 	}
-	text := "Stored"
 	if old.Cancelled {
-		text = "Cancelled"
+		return &Delivery{Result: ResultCancelled, Outcomes: info}
 	}
-	return &cipmini.Reply{Info: info, Completion: cipmini.OK(cipmini.CodeNone, text)}
+	return &Delivery{Result: ResultStored, Outcomes: info}
 }

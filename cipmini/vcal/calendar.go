@@ -7,13 +7,15 @@ import "github.com/emersion/go-ical"
 const ProdID = "-//cipmini//cipmini 1.0//EN"
 
 // NewCalendar returns an empty VCALENDAR 2.0 with PRODID ProdID and METHOD
-// method (PUBLISH, REQUEST, REPLY, CANCEL): the start of every calendar
-// cipmini builds as a tree.
+// method (PUBLISH, REQUEST, REPLY, CANCEL; "" for none): the start of every
+// calendar cipmini builds as a tree.
 func NewCalendar(method string) *ical.Calendar {
 	cal := ical.NewCalendar()
 	cal.Props.SetText(ical.PropVersion, "2.0")
 	cal.Props.SetText(ical.PropProductID, ProdID)
-	cal.Props.SetText(ical.PropMethod, method)
+	if method != "" {
+		cal.Props.SetText(ical.PropMethod, method)
+	}
 	return cal
 }
 

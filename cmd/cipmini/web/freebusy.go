@@ -141,18 +141,6 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-// encodeCalendar encodes cal; a calendar without components (an empty feed),
-// which the encoder refuses, is written as its properties alone.
-func encodeCalendar(buf *bytes.Buffer, cal *ical.Calendar) error {
-	if len(cal.Children) > 0 {
-		return vcal.Encode(buf, cal)
-	}
-	buf.WriteString("BEGIN:VCALENDAR\r\n")
-	for _, name := range []string{ical.PropVersion, ical.PropProductID, ical.PropMethod, "X-WR-CALNAME"} {
-		if p := cal.Props.Get(name); p != nil {
-			buf.WriteString(name + ":" + p.Value + "\r\n")
-		}
-	}
-	buf.WriteString("END:VCALENDAR\r\n")
-	return nil
-}
+// encodeCalendar encodes cal; a calendar without components (an empty
+// feed) is written as its properties alone (vcal.EncodeFeed).
+func encodeCalendar(buf *bytes.Buffer, cal *ical.Calendar) error { return vcal.EncodeFeed(buf, cal) }

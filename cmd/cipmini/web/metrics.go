@@ -39,16 +39,12 @@ func (m *metrics) countCommand(verb string, c cipmini.Completion) {
 }
 
 // Metrics returns the Middleware that counts every SENDEVENT, RSVP and
-// FREEBUSY by verb and result for /metrics, and has every accepted change
-// (a SENDEVENT or RSVP answered OK) move the Last-Modified of the
-// free/busy and ICS answers. The Backend it makes is safe for concurrent
-// use if the one it wraps is.
+// FREEBUSY by verb and result for /metrics. The Backend it makes is safe
+// for concurrent use if the one it wraps is. (Changes reach the web face
+// through the scheduler's change notification, not through this.)
 func (s *Server) Metrics() cipmini.Middleware {
 	return cipmini.Observe(func(_ context.Context, verb cipmini.Verb, _ *cipmini.Request, r *cipmini.Reply) {
 		s.metrics.countCommand(verb.String(), r.Completion)
-		if r.Completion.OK && verb != cipmini.VerbFreeBusy {
-			s.markChanged()
-		}
 	})
 }
 

@@ -209,7 +209,11 @@ func (s *Server) panelAction(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, map[string]string{"error": err.Error()})
 		return
 	}
-	s.markChanged()
+	if r.PathValue("action") == "checkin" {
+		// Bookings, ends and extensions reach markChanged through the
+		// scheduler (OnChange); a check-in stores nothing there.
+		s.markChanged()
+	}
 	v, verr := s.view(u.ID)
 	if verr != nil {
 		http.Error(w, verr.Error(), http.StatusInternalServerError)
@@ -279,7 +283,6 @@ func (s *Server) releaseUnchecked() {
 				s.panel.mu.Unlock()
 				continue
 			}
-			s.markChanged()
 			s.log.Info("web: booking released, nobody checked in", "user", u.ID, "uid", b.UID)
 		}
 	}

@@ -1,16 +1,13 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
-	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
@@ -35,8 +32,8 @@ func failed(format string, args ...any) error {
 var panelMinutes = map[int]bool{15: true, 30: true, 60: true}
 
 // bookNow books the room from now for minutes (15, 30 or 60), cut short
-// at its next booking, as an event the room organizes and attends, stored
-// by SENDEVENT acting as the room.
+// at its next booking, as an event the room organizes and attends,
+// delivered by the scheduler acting as the room.
 func (s *Server) bookNow(ctx context.Context, room string, minutes int) error {
 	if !panelMinutes[minutes] {
 		return refuse("Book for 15, 30 or 60 minutes")
@@ -62,28 +59,44 @@ func (s *Server) bookNow(ctx context.Context, room string, minutes int) error {
 	}
 	var rnd [12]byte
 	rand.Read(rnd[:])
-	uid := "panel-" + hex.EncodeToString(rnd[:]) + "@" + s.opts.ServerID
-	text := string(vcal.AppendCalendarStart(nil, "REQUEST")) + strings.Join([]string{
-		"BEGIN:VEVENT", "UID:" + uid, "SEQUENCE:0", "DTSTAMP:" + now.Format(caltime.UTCLayout),
-		"DTSTART:" + now.Format(caltime.UTCLayout), "DTEND:" + end.Format(caltime.UTCLayout),
-		"SUMMARY:Booked at the room panel",
-		"ORGANIZER:mailto:" + room, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:" + room,
-		"END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
-	return s.send(ctx, room, []byte(text))
+	ev, err := vcal.NewEvent(vcal.EventFields{
+		UID: "panel-" + hex.EncodeToString(rnd[:]) + "@" + s.opts.ServerID, DTStamp: now,
+		Start: now, End: end, Summary: "Booked at the room panel",
+		Organizer: vcal.Participant{Address: room},
+		Attendees: []vcal.Participant{{Address: room, PartStat: sched.Accepted}},
+	})
+	if err != nil {
+		return failed("Cannot build the booking: %v", err)
+	}
+	return s.deliver(ctx, room, ev)
 }
 
-// send stores an event as the room, through SENDEVENT.
-func (s *Server) send(ctx context.Context, room string, data []byte) error {
-	rep := s.sched.SendEvent(ctx, &cipmini.Request{Identity: cipmini.Identity{Kind: cipmini.User, Name: room}, Data: data})
-	for _, in := range rep.Info {
-		if in.Code == cipmini.InfoDeclined {
+// deliver stores an event as the room, through the scheduler: a room that
+// declines it (booked meanwhile, under the scheduler's lock) refuses the
+// action.
+func (s *Server) deliver(ctx context.Context, room string, ev *vcal.Event) error {
+	d, err := s.sched.Deliver(ctx, sched.As(room), ev, 0)
+	if err != nil {
+		return failed("Not stored: %s", errorText(err))
+	}
+	for _, o := range d.Outcomes {
+		if o.Kind == sched.OutcomeDeclined {
 			return refuse("The room was booked meanwhile")
 		}
 	}
-	if !rep.Completion.OK {
-		return failed("Not stored: %s", rep.Completion.Text)
+	if !d.Stored() {
+		return failed("Not stored: %s", d.Text())
 	}
 	return nil
+}
+
+// errorText is what a client is told of a scheduler's error.
+func errorText(err error) string {
+	var e *sched.Error
+	if errors.As(err, &e) {
+		return e.Text
+	}
+	return err.Error()
 }
 
 // current returns the room's booking going on now that uid names (its UID
@@ -103,9 +116,9 @@ func (s *Server) current(room, uid string) (*sched.Booking, error) {
 }
 
 // endEarly frees the room from now on: a booking the room organizes gets
-// DTEND now (a new SEQUENCE through SENDEVENT); one organized by someone else
-// is declined by the room (RSVP), which the organizer is told of. A series
-// organized elsewhere cannot be ended here.
+// DTEND now (a new SEQUENCE, delivered); one organized by someone else is
+// declined by the room (an answer), which the organizer is told of. A
+// series organized elsewhere cannot be ended here.
 func (s *Server) endEarly(ctx context.Context, room, uid, why string) error {
 	b, err := s.current(room, uid)
 	if err != nil {
@@ -118,13 +131,17 @@ func (s *Server) endEarly(ctx context.Context, room, uid, why string) error {
 		if b.Recurring {
 			return refuse("A recurring meeting booked by %s: ask them to change it", b.Organizer)
 		}
-		text := string(vcal.AppendCalendarStart(nil, "REPLY")) + strings.Join([]string{
-			"BEGIN:VEVENT", "UID:" + b.UID, fmt.Sprintf("SEQUENCE:%d", b.Sequence), "DTSTAMP:" + now.Format(caltime.UTCLayout),
-			"ORGANIZER:mailto:" + b.Organizer, "ATTENDEE;PARTSTAT=DECLINED:mailto:" + room,
-			"COMMENT:" + why, "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
-		rep := s.sched.RSVP(ctx, &cipmini.Request{Identity: cipmini.Identity{Kind: cipmini.User, Name: room}, Data: []byte(text)})
-		if !rep.Completion.OK {
-			return failed("Not released: %s", rep.Completion.Text)
+		a, err := s.sched.Answer(ctx, sched.As(room), &vcal.Reply{
+			UID: b.UID, Sequence: b.Sequence, HasSequence: true, Method: "REPLY", DTStamp: now,
+			Organizer: vcal.Participant{Address: b.Organizer},
+			Attendees: []vcal.Participant{{Address: room, PartStat: sched.Declined}},
+			Comment:   why,
+		})
+		if err != nil {
+			return failed("Not released: %s", errorText(err))
+		}
+		if !a.Stored {
+			return failed("Not released: %s", a.Text())
 		}
 		return nil
 	}
@@ -178,7 +195,7 @@ func (s *Server) extend(ctx context.Context, room, uid string, minutes int) erro
 	})
 }
 
-// change sends a new version (SEQUENCE + 1, DTSTAMP now) of the stored
+// change delivers a new version (SEQUENCE + 1, DTSTAMP now) of the stored
 // event uid after edit changed its master component. The caller holds
 // panel.mu.
 func (s *Server) change(ctx context.Context, room, uid string, edit func(c *ical.Component, cal *ical.Calendar, start time.Time) error) error {
@@ -202,9 +219,9 @@ func (s *Server) change(ctx context.Context, room, uid string, edit func(c *ical
 	}
 	master.Props.Set(&ical.Prop{Name: ical.PropSequence, Params: ical.Params{}, Value: fmt.Sprint(ev.Sequence + 1)})
 	master.Props.SetDateTime(ical.PropDateTimeStamp, s.opts.Now().UTC().Truncate(time.Second))
-	var buf bytes.Buffer
-	if err := vcal.Encode(&buf, ev.Calendar); err != nil {
-		return failed("Cannot encode the booking")
+	changed, err := vcal.EventFromCalendar(ev.Calendar, nil)
+	if err != nil {
+		return failed("Cannot build the booking: %v", err)
 	}
-	return s.send(ctx, room, buf.Bytes())
+	return s.deliver(ctx, room, changed)
 }

@@ -67,7 +67,8 @@ type Server struct {
 	metrics *metrics
 	panel   *panelState
 	// changed is when the calendar last changed (Unix seconds), for
-	// Last-Modified; it starts at New.
+	// Last-Modified; it starts at New and moves when the scheduler says
+	// that stored events changed (sched.Scheduler.OnChange).
 	changed atomic.Int64
 	started time.Time
 
@@ -80,7 +81,8 @@ type Server struct {
 }
 
 // New returns a Server over the scheduler, directory and DB the CIP server
-// uses.
+// uses. It subscribes to the scheduler's changes for the Last-Modified of
+// its answers, whatever changed the calendar.
 func New(sched *sched.Scheduler, dir *directory.Directory, db *store.DB, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -95,6 +97,7 @@ func New(sched *sched.Scheduler, dir *directory.Directory, db *store.DB, opts Op
 		panel: newPanelState(), ownGuard: &cipmini.LoginGuard{}}
 	s.started = opts.Now().Truncate(time.Second)
 	s.changed.Store(s.started.Unix())
+	sched.OnChange(s.markChanged)
 	return s
 }
 
