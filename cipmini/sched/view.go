@@ -17,7 +17,7 @@ type Booking struct {
 	Start, End time.Time // UTC; the whole period, not cut to a window
 	Tentative  bool      // the user has not accepted (BUSY-TENTATIVE)
 	Recurring  bool      // an instance of a recurring event
-	Summary    string    // SUMMARY of the event, "" when it has none
+	Summary    string    // SUMMARY of the event (at most MaxTitleBytes), "" when it has none
 	Organizer  string    // the event's owner
 	Sequence   int       // SEQUENCE of the stored version
 }
@@ -26,8 +26,8 @@ type Booking struct {
 const MaxBookings = 1000
 
 // Bookings returns the user's busy periods that overlap [from, to), sorted by
-// start, each with its event's summary and owner: the same periods FREEBUSY
-// reports, before clipping and merging. At most MaxBookings are returned,
+// start, each with its event's summary (at most MaxTitleBytes of it) and
+// owner: the same periods FREEBUSY reports, before clipping and merging. At most MaxBookings are returned,
 // the first by start (see BookingsUpTo). It reads the in-memory index and
 // the stored records, and is safe for concurrent use.
 func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error) {
@@ -65,9 +65,7 @@ func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs
 			}
 			if rec != nil {
 				in.owner, in.seq, in.recurring = rec.Owner, rec.Sequence, rec.Span == nil
-				if ev, err := parseStored(rec); err == nil {
-					in.summary = ev.Summary
-				}
+				in.summary = rec.title() // kept in the record: nothing is parsed
 			}
 			seen[p.UID] = in
 		}
