@@ -188,3 +188,21 @@ func TestDeclinedKeepsNoTitle(t *testing.T) {
 		t.Fatalf("declined invitation: %+v %v", rec, err)
 	}
 }
+
+// recordFacts reads the fields Bookings shows by eventRecord's own names.
+func TestRecordFactsMatchRecord(t *testing.T) {
+	title := "Planning"
+	rec := &eventRecord{UID: "f@rooms.test", Sequence: 7, Owner: "alice@rooms.test", ICal: "text",
+		Holders: map[string]string{"room-1@rooms.test": Accepted}, Span: &[2]int64{1, 2}, Title: &title}
+	val, err := rec.marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f recordFacts
+	if err := json.Unmarshal([]byte(val), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Owner != rec.Owner || f.Sequence != rec.Sequence || f.Span == nil || *f.Span != *rec.Span || f.Title == nil || *f.Title != title {
+		t.Fatalf("facts %+v of %s", f, val)
+	}
+}

@@ -1,12 +1,15 @@
 package sched
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
 	"github.com/emersion/go-ical"
 )
 
@@ -58,14 +61,13 @@ func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs
 		in := seen[p.UID]
 		if in == nil {
 			in = &info{}
-			rec, err := s.load(p.UID)
+			f, err := s.loadFacts(p.UID)
 			if err != nil {
 				lerr = err
 				return false
 			}
-			if rec != nil {
-				in.owner, in.seq, in.recurring = rec.Owner, rec.Sequence, rec.Span == nil
-				in.summary = rec.title() // kept in the record: nothing is parsed
+			if f != nil {
+				in.owner, in.seq, in.recurring, in.summary = f.Owner, f.Sequence, f.Span == nil, f.title
 			}
 			seen[p.UID] = in
 		}
@@ -87,6 +89,51 @@ func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs
 		return nil, false, err
 	}
 	return bs, more, nil
+}
+
+// recordFacts is what Bookings shows of an event record: the fields of
+// eventRecord by the same JSON names, decoded without the others (the
+// text, the answers, the history).
+type recordFacts struct {
+	Owner    string    `json:"owner"`
+	Sequence int       `json:"seq"`
+	Span     *[2]int64 `json:"span"`
+	Title    *string   `json:"title"`
+	title    string
+}
+
+// loadFacts returns what Bookings shows of uid's record, or nil when none
+// is stored. The title is the record's; only a record written before
+// records kept titles is read whole and its text parsed (eventRecord.title).
+func (s *Scheduler) loadFacts(uid string) (*recordFacts, error) {
+	var f *recordFacts
+	err := s.db.View(func(tx *store.Tx) error {
+		val, err := tx.Get(eventKey(uid))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		f = &recordFacts{}
+		if err := json.Unmarshal([]byte(val), f); err != nil {
+			return fmt.Errorf("store: record %s: %w", eventKey(uid), err)
+		}
+		return nil
+	})
+	switch {
+	case err != nil || f == nil:
+		return nil, err
+	case f.Title != nil:
+		f.title = *f.Title
+		return f, nil
+	}
+	rec, err := s.load(uid)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	f.title = rec.title()
+	return f, nil
 }
 
 // FreeBusyComponent returns the user's VFREEBUSY for [from, to) with DTSTAMP
