@@ -64,7 +64,8 @@ func cancellation(m *OutMessage) bool {
 // messageEnds returns the Ends of the messages a change of r queues: the
 // end of the event's last occurrence, a recurring one's too (lastEnd), or
 // 0 when it recurs for ever or is unknown. The text is parsed only when
-// messages are queued (any) and the record keeps no single span.
+// messages are queued (any), the record keeps no single span and its
+// parsed text is not at hand.
 func messageEnds(r *eventRecord, any bool) int64 {
 	switch {
 	case r.Span != nil:
@@ -74,7 +75,7 @@ func messageEnds(r *eventRecord, any bool) int64 {
 	case !any:
 		return 0
 	}
-	ev, err := parseStored(r)
+	ev, err := r.parsed()
 	if err != nil {
 		return 0
 	}

@@ -3,6 +3,7 @@ package sched
 import (
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -53,6 +54,11 @@ type eventRecord struct {
 	// parsing ICal; a recurring event has neither.
 	Span *[2]int64 `json:"span,omitempty"`
 	Free bool      `json:"free,omitempty"`
+	// Title is the event's SUMMARY, at most MaxTitleBytes of it, "" when
+	// it has none, so that Bookings (the panel, the feed) never parses
+	// ICal. Only a record with text has one; nil on a record written
+	// before titles were kept, whose ICal is parsed instead (title).
+	Title *string `json:"title,omitempty"`
 	// History is the newest MaxHistory changes, oldest first, as a JSON
 	// array of HistoryEntry (history.go): decoded only when it is read or
 	// added to, so that loading every record at start stays cheap.
@@ -61,14 +67,73 @@ type eventRecord struct {
 	// the event's last occurrence, Unix seconds, 0 for never. It says when
 	// the record is no longer needed and Maintain may retire it.
 	Ends int64 `json:"ends,omitempty"`
+
+	// ev is ICal parsed, kept while the record is in use (never stored):
+	// set by describe, or by parsed on first use.
+	ev *vcal.Event
 }
 
-// describe sets Span and Free from the parsed event.
+// MaxTitleBytes bounds the title a record keeps: longer summaries are cut
+// at a character boundary.
+const MaxTitleBytes = 256
+
+// describe sets Span, Free and Title from ev, the record's text parsed, and
+// keeps ev with the record.
 func (r *eventRecord) describe(ev *vcal.Event) {
 	r.Span, r.Free = nil, ev.NeverBusy()
 	if !r.Free && !ev.Recurring && len(ev.Overrides) == 0 {
 		r.Span = &[2]int64{ev.Start.Unix(), ev.End.Unix()}
 	}
+	title := capTitle(ev.Summary)
+	r.Title, r.ev = &title, ev
+}
+
+// describedAs gives r the description of old, a record with the same
+// text: Span, Free, Title and the parsed text when old has them.
+func (r *eventRecord) describedAs(old *eventRecord) {
+	r.Span, r.Free, r.Title, r.ev = old.Span, old.Free, old.Title, old.ev
+}
+
+// parsed returns the record's text parsed: the event describe was given,
+// else ICal parsed now (and kept with the record for its next use).
+func (r *eventRecord) parsed() (*vcal.Event, error) {
+	if r.ev == nil {
+		ev, err := parseStored(r)
+		if err != nil {
+			return nil, err
+		}
+		r.ev = ev
+	}
+	return r.ev, nil
+}
+
+// title returns the event's title: Title, or for a record written before
+// titles were kept, the SUMMARY of its text parsed ("" when it is
+// unreadable or has none).
+func (r *eventRecord) title() string {
+	if r.Title != nil {
+		return *r.Title
+	}
+	if r.textless() {
+		return ""
+	}
+	ev, err := r.parsed()
+	if err != nil {
+		return ""
+	}
+	return capTitle(ev.Summary)
+}
+
+// capTitle cuts s to at most MaxTitleBytes, at the start of a character.
+func capTitle(s string) string {
+	if len(s) <= MaxTitleBytes {
+		return s
+	}
+	i := MaxTitleBytes
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 func eventKey(uid string) string { return eventKeyPrefix + uid }

@@ -8,25 +8,28 @@ import (
 	"github.com/emersion/go-ical"
 )
 
-// storedText returns the iCalendar text to store for an incoming event. A
-// whole event replaces what was stored. Data for single occurrences only
+// storedText returns the iCalendar text to store for an incoming event,
+// with ev when the text is ev's own encoding (which reads back as ev, so
+// that it need not be parsed again), nil when it is a merge. A whole event
+// replaces what was stored. Data for single occurrences only
 // (RECURRENCE-ID components without their master: a moved or cancelled
-// instance) is merged into the stored calendar, each replacing the stored
+// instance) is merged into the stored calendar (old's text, parsed at most
+// once per SENDEVENT, see eventRecord.parsed), each replacing the stored
 // override for the same occurrence (RFC 5546 3.2.2, 3.2.5).
-func storedText(ev *vcal.Event, old *eventRecord) (string, error) {
-	cal := ev.Calendar
+func storedText(ev *vcal.Event, old *eventRecord) (string, *vcal.Event, error) {
+	cal, textEv := ev.Calendar, ev
 	if !ev.RecurrenceID.IsZero() && old != nil && !old.textless() {
-		stored, err := parseStored(old)
+		stored, err := old.parsed()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		cal = mergeOccurrences(stored, ev)
+		cal, textEv = mergeOccurrences(stored, ev), nil
 	}
 	var buf bytes.Buffer
 	if err := vcal.Encode(&buf, cal); err != nil {
-		return "", fmt.Errorf("store: encoding event %s: %w", ev.UID, err)
+		return "", nil, fmt.Errorf("store: encoding event %s: %w", ev.UID, err)
 	}
-	return buf.String(), nil
+	return buf.String(), textEv, nil
 }
 
 // mergeOccurrences adds the RECURRENCE-ID components of ev to the stored

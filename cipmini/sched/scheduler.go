@@ -112,8 +112,13 @@ func NewScheduler(db *store.DB, dir *directory.Directory, log *slog.Logger) (*Sc
 	return s, nil
 }
 
+// storedParses counts the calls of parseStored since the start, so that
+// tests and benchmarks can tell how often stored text is parsed again.
+var storedParses atomic.Int64
+
 // parseStored parses the iCalendar text of a record.
 func parseStored(r *eventRecord) (*vcal.Event, error) {
+	storedParses.Add(1)
 	evs, err := vcal.ParseEvents([]byte(r.ICal), storedLimits)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return nil, tempFailure(s.log, "reading an event", err)
 	}
 	ver := compareVersion(ev, old)
-	text, err := s.newText(ev, old)
+	text, textEv, err := s.newText(ev, old)
 	if err != nil {
 		return nil, tempFailure(s.log, "encoding an event", err)
 	}
@@ -97,7 +97,7 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return nil, storeFullError()
 	}
 
-	d := s.deliver(from.Identity, ev, old, ver, text)
+	d := s.deliver(from.Identity, ev, old, ver, text, textEv)
 	if d.ownClash != "" {
 		// A resource changing its own booking (the panel extending it)
 		// onto another booking: the change is refused, the booking kept.
@@ -118,12 +118,18 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 			return nil, tempFailure(s.log, "preparing messages for other servers", err)
 		}
 		stored := d.newEv
-		if stored == nil && !d.rec.textless() {
-			if stored, err = parseStored(d.rec); err != nil {
+		switch {
+		case stored == nil && !d.rec.textless() && old.Title != nil:
+			// A cancellation keeps the stored text, described as it was.
+			d.rec.describedAs(old)
+			stored = d.rec.ev
+		case stored == nil && !d.rec.textless():
+			// Stored before records kept their title: read it once.
+			if stored, err = d.rec.parsed(); err != nil {
 				return nil, tempFailure(s.log, "re-reading an event to store", err)
 			}
-		}
-		if stored != nil {
+			d.rec.describe(stored)
+		case stored != nil:
 			d.rec.describe(stored)
 		}
 		s.slim(d.rec, stored)
@@ -154,13 +160,14 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 
 // newText returns the text to store for ev: the stored text for a
 // cancellation of the whole event, else storedText; "" when there is none
-// to store (occurrences of an event whose text is not kept).
-func (s *Scheduler) newText(ev *vcal.Event, old *eventRecord) (string, error) {
+// to store (occurrences of an event whose text is not kept). textEv is ev
+// when the text is ev's own encoding, else nil.
+func (s *Scheduler) newText(ev *vcal.Event, old *eventRecord) (text string, textEv *vcal.Event, err error) {
 	switch {
 	case old != nil && ev.Cancelled && ev.RecurrenceID.IsZero():
-		return old.ICal, nil
+		return old.ICal, nil, nil
 	case old != nil && old.textless() && !ev.RecurrenceID.IsZero():
-		return "", nil
+		return "", nil, nil
 	}
 	return storedText(ev, old)
 }
@@ -177,9 +184,10 @@ type delivery struct {
 	failed    int       // local participants that did not get it
 	changed   bool      // a holder's status changed (a retransmission that decided)
 	decided   []string  // resources that answered automatically just now
-	// newEv is the stored text of the new version, parsed (nil for a
-	// cancellation of the whole event); tc how its busy time differs from
-	// the stored version's.
+	// newEv is the stored text of the new version as an event (nil for a
+	// cancellation of the whole event): the incoming event itself when it
+	// is stored whole; tc how its busy time differs from the stored
+	// version's.
 	newEv *vcal.Event
 	tc    timeChange
 	// ownClash is why a resource may not change its own booking so: the
@@ -189,7 +197,10 @@ type delivery struct {
 
 // deliver works out, for every participant in order (the owner first), what
 // happens to it, and builds the record to store.
-func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecord, ver version, text string) *delivery {
+//
+// textEv is ev when text is its encoding (see newText): it is used as the
+// stored event, so that the text is not parsed again.
+func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecord, ver version, text string, textEv *vcal.Event) *delivery {
 	owner := s.dir.Canonical(ev.Organizer.Address)
 	wholeCancel := ev.Cancelled && ev.RecurrenceID.IsZero()
 	rec := &eventRecord{UID: ev.UID, Sequence: ev.Sequence, Owner: owner, Cancelled: wholeCancel,
@@ -215,10 +226,13 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 		rec.Comments, rec.Declines = copyMap(old.Comments), copyDeclines(old.Declines)
 	}
 	if !wholeCancel {
-		newEv, err := parseStored(rec)
-		if err != nil {
-			s.log.Error("store: re-reading an event to store", "uid", ev.UID, "err", err)
-			newEv = ev
+		newEv := textEv
+		if newEv == nil { // a merge of occurrences: read back what is stored
+			var err error
+			if newEv, err = parseStored(rec); err != nil {
+				s.log.Error("store: re-reading an event to store", "uid", ev.UID, "err", err)
+				newEv = ev
+			}
 		}
 		d.newEv = newEv
 		if old == nil {
@@ -227,7 +241,7 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 			// A cancelled event freed its time: reviving it books anew.
 			var oldEv *vcal.Event
 			if !old.textless() && !old.Cancelled {
-				oldEv, _ = parseStored(old)
+				oldEv, _ = old.parsed() // at most once (merge shares it)
 			}
 			d.tc = s.compareTime(oldEv, newEv)
 		}

@@ -20,9 +20,12 @@ func (r *eventRecord) textless() bool { return r.ICal == "" }
 func (r *eventRecord) tombstone() bool { return r.Cancelled && r.textless() }
 
 // dropText reduces r to a record without text whose event ends at ends
-// (Unix seconds; 0 for never, see textEnds).
+// (Unix seconds; 0 for never, see textEnds). The title goes with the text:
+// nothing reads it without text (such a record is busy nowhere), and a
+// declined invitation keeps no word of what it was about.
 func (r *eventRecord) dropText(ends int64) {
 	r.ICal, r.Span, r.Free, r.Declines, r.Ends = "", nil, false, nil, ends
+	r.Title, r.ev = nil, nil
 }
 
 // textEnds returns, for a record with text and ev its text parsed, the end

@@ -1,12 +1,15 @@
 package sched
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
 	"github.com/emersion/go-ical"
 )
 
@@ -17,7 +20,7 @@ type Booking struct {
 	Start, End time.Time // UTC; the whole period, not cut to a window
 	Tentative  bool      // the user has not accepted (BUSY-TENTATIVE)
 	Recurring  bool      // an instance of a recurring event
-	Summary    string    // SUMMARY of the event, "" when it has none
+	Summary    string    // SUMMARY of the event (at most MaxTitleBytes), "" when it has none
 	Organizer  string    // the event's owner
 	Sequence   int       // SEQUENCE of the stored version
 }
@@ -26,8 +29,8 @@ type Booking struct {
 const MaxBookings = 1000
 
 // Bookings returns the user's busy periods that overlap [from, to), sorted by
-// start, each with its event's summary and owner: the same periods FREEBUSY
-// reports, before clipping and merging. At most MaxBookings are returned,
+// start, each with its event's summary (at most MaxTitleBytes of it) and
+// owner: the same periods FREEBUSY reports, before clipping and merging. At most MaxBookings are returned,
 // the first by start (see BookingsUpTo). It reads the in-memory index and
 // the stored records, and is safe for concurrent use.
 func (s *Scheduler) Bookings(user string, from, to time.Time) ([]Booking, error) {
@@ -58,16 +61,13 @@ func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs
 		in := seen[p.UID]
 		if in == nil {
 			in = &info{}
-			rec, err := s.load(p.UID)
+			f, err := s.loadFacts(p.UID)
 			if err != nil {
 				lerr = err
 				return false
 			}
-			if rec != nil {
-				in.owner, in.seq, in.recurring = rec.Owner, rec.Sequence, rec.Span == nil
-				if ev, err := parseStored(rec); err == nil {
-					in.summary = ev.Summary
-				}
+			if f != nil {
+				in.owner, in.seq, in.recurring, in.summary = f.Owner, f.Sequence, f.Span == nil, f.title
 			}
 			seen[p.UID] = in
 		}
@@ -89,6 +89,51 @@ func (s *Scheduler) BookingsUpTo(user string, from, to time.Time, limit int) (bs
 		return nil, false, err
 	}
 	return bs, more, nil
+}
+
+// recordFacts is what Bookings shows of an event record: the fields of
+// eventRecord by the same JSON names, decoded without the others (the
+// text, the answers, the history).
+type recordFacts struct {
+	Owner    string    `json:"owner"`
+	Sequence int       `json:"seq"`
+	Span     *[2]int64 `json:"span"`
+	Title    *string   `json:"title"`
+	title    string
+}
+
+// loadFacts returns what Bookings shows of uid's record, or nil when none
+// is stored. The title is the record's; only a record written before
+// records kept titles is read whole and its text parsed (eventRecord.title).
+func (s *Scheduler) loadFacts(uid string) (*recordFacts, error) {
+	var f *recordFacts
+	err := s.db.View(func(tx *store.Tx) error {
+		val, err := tx.Get(eventKey(uid))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		f = &recordFacts{}
+		if err := json.Unmarshal([]byte(val), f); err != nil {
+			return fmt.Errorf("store: record %s: %w", eventKey(uid), err)
+		}
+		return nil
+	})
+	switch {
+	case err != nil || f == nil:
+		return nil, err
+	case f.Title != nil:
+		f.title = *f.Title
+		return f, nil
+	}
+	rec, err := s.load(uid)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	f.title = rec.title()
+	return f, nil
 }
 
 // FreeBusyComponent returns the user's VFREEBUSY for [from, to) with DTSTAMP

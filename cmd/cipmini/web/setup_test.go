@@ -67,7 +67,7 @@ func (c *testClock) Advance(d time.Duration) {
 // whose free/busy is private, with a login), moved (a room that moved to
 // room-1), alice (a person, free/busy for logged-in users), carol (a
 // person, free/busy private) and the peer b.test.
-func newCalendarBackend(t *testing.T, data string, now func() time.Time) (*store.DB, *directory.Directory, *sched.Scheduler) {
+func newCalendarBackend(t testing.TB, data string, now func() time.Time) (*store.DB, *directory.Directory, *sched.Scheduler) {
 	t.Helper()
 	d := directory.NewDirectory(testServerID)
 	for _, u := range []*directory.User{
