@@ -12,12 +12,13 @@ import (
 // (PROFILE.md 6.3), then answers "* CONFIRMED" for every participant whose
 // status is now accepted. An answer with a SEQUENCE lower than the stored
 // one is stale (NO 005); one without SEQUENCE answers the stored version.
-func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
+func (s *Scheduler) RSVP(ctx context.Context, req *cipmini.Request) (reply *cipmini.Reply) {
 	rp, err := vcal.ParseReply(req.Data, nil)
 	if err != nil {
 		return parseError(err)
 	}
 	s.mu.Lock()
+	defer s.durable(&reply)
 	defer s.mu.Unlock()
 	rec, err := s.load(rp.UID)
 	if err != nil {

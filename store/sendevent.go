@@ -47,7 +47,7 @@ func compareVersion(ev *vcal.Event, old *eventRecord) version {
 // copies stored with a final answer, "* REDIRECT USER", "* PERMDENIED" and
 // "* NOTFOUND" for the rest. OK 000 when every local participant got it,
 // OK 003 when some did, NO 000 when nothing was stored.
-func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
+func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) (reply *cipmini.Reply) {
 	evs, err := vcal.ParseEvents(req.Data, nil)
 	if err != nil {
 		return parseError(err)
@@ -61,6 +61,7 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 	}
 
 	s.mu.Lock()
+	defer s.durable(&reply)
 	defer s.mu.Unlock()
 	old, err := s.load(ev.UID)
 	if err != nil {
