@@ -118,6 +118,8 @@ func (db *DB) compactLocked() error {
 		// are lost if the rename is undone by a power cut.
 		return db.fail(dirErr)
 	}
+	// The new file holds every commit so far and is on the device.
+	db.markSynced(db.committed.Load(), nil)
 	db.log.Info("store: compacted the data file", "file", db.path,
 		"from_bytes", before, "to_bytes", written, "keys", len(items),
 		"duration", time.Since(start).Round(time.Millisecond))

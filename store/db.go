@@ -20,7 +20,8 @@ type SyncPolicy int
 const (
 	// SyncAlways fsyncs every commit before Update returns: a caller that
 	// answers OK afterwards never loses the write to a crash or a power
-	// cut. The default.
+	// cut. Commits that arrive while an fsync runs share the next one.
+	// The default.
 	SyncAlways SyncPolicy = iota
 	// SyncEverySecond fsyncs at most one second after a commit, so a
 	// crash loses at most about a second of writes. Nothing is synced
@@ -91,6 +92,10 @@ type Options struct {
 	// *DamagedError. Default DefaultMaxDamagedRecords (10); negative
 	// means none.
 	MaxDamagedRecords int
+	// Fsync, when set, is called instead of (*os.File).Sync to sync the
+	// data file after commits: for tests that slow the storage device
+	// down or make it fail. Default nil.
+	Fsync func(*os.File) error
 }
 
 // resolveOptions applies the defaults and checks the values.
@@ -157,6 +162,13 @@ type DB struct {
 
 	failed atomic.Pointer[dbFailure]
 
+	// committed numbers the commits appended to the data file (written
+	// under writeMu); gsync says up to which one they are on the device,
+	// and fsync is how (groupcommit.go).
+	committed atomic.Uint64
+	gsync     groupSync
+	fsync     func(*os.File) error
+
 	quarantine []QuarantinedRecord // read at Open; immutable
 
 	snapLast, snapCount, snapBytes, snapFailures, snapCurrent atomic.Int64
@@ -205,7 +217,12 @@ func Open(dir string, opts *Options) (*DB, error) {
 		lock:      lock,
 		compactCh: make(chan struct{}, 1),
 		stop:      make(chan struct{}),
+		fsync:     fsyncFile,
 	}
+	if o.Fsync != nil {
+		db.fsync = o.Fsync
+	}
+	db.gsync.cond = sync.NewCond(&db.gsync.mu)
 	if err := db.load(); err != nil {
 		if db.bdb != nil {
 			db.bdb.Close()
@@ -376,34 +393,6 @@ func (db *DB) writable() error {
 	return nil
 }
 
-// scheduleSync arranges an fsync one second from now, unless one is
-// already pending.
-func (db *DB) scheduleSync() {
-	db.syncMu.Lock()
-	defer db.syncMu.Unlock()
-	if db.syncPending {
-		return
-	}
-	db.syncPending = true
-	db.syncTimer = time.AfterFunc(time.Second, db.timedSync)
-}
-
-// timedSync is the fsync that scheduleSync arranged.
-func (db *DB) timedSync() {
-	db.swapMu.RLock()
-	defer db.swapMu.RUnlock()
-	db.syncMu.Lock()
-	db.syncPending = false
-	db.syncMu.Unlock()
-	if db.closed {
-		return
-	}
-	db.syncs.Add(1)
-	if err := db.dataFile.Sync(); err != nil {
-		db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
-	}
-}
-
 // Quarantined returns the damaged records in the directory's QuarantineDir
 // as Open found them, the ones it took out of the data file included. The
 // slice must not be modified. Safe for concurrent use.
@@ -424,8 +413,11 @@ type Stats struct {
 	Compactions int64
 	// Syncs counts the fsyncs since Open of the data file, of compacted
 	// files and of the directory: each one a flash write. It does not
-	// grow while nothing is written.
+	// grow while nothing is written. With SyncAlways, concurrent commits
+	// that share an fsync count it once.
 	Syncs int64
+	// Commits counts the commits that wrote something since Open.
+	Commits int64
 }
 
 // Stats returns the DB's counters. After Close, LiveKeys is zero.
@@ -435,6 +427,7 @@ func (db *DB) Stats() Stats {
 		LiveBytes:    db.liveBytes.Load(),
 		BytesWritten: db.bytesWritten.Load(),
 		Compactions:  db.compactions.Load(),
+		Commits:      int64(db.committed.Load()),
 		Syncs:        db.syncs.Load(),
 	}
 	db.View(func(tx *Tx) error {
@@ -462,8 +455,15 @@ func (db *DB) Close() error {
 	db.syncMu.Unlock()
 	var errs []error
 	db.syncs.Add(1)
-	if err := db.dataFile.Sync(); err != nil {
-		errs = append(errs, fmt.Errorf("store: fsync %s: %w", db.path, err))
+	if err := db.fsync(db.dataFile); err != nil {
+		err = fmt.Errorf("store: fsync %s: %w", db.path, err)
+		errs = append(errs, err)
+		db.markSynced(0, err)
+	} else if f := db.failed.Load(); f != nil {
+		// A failed DB's unsynced commits stay in doubt.
+		db.markSynced(0, f)
+	} else {
+		db.markSynced(db.committed.Load(), nil)
 	}
 	if err := db.bdb.Close(); err != nil {
 		errs = append(errs, wrapBunt(err))

@@ -9,8 +9,9 @@
 // instead of loading half of it; a checksum on every record, with damaged
 // records quarantined (QuarantineDir) rather than served; an exclusive
 // lock on the database directory; fsync of every commit before Update
-// returns (SyncAlways, the default), with errors reported instead of
-// ignored; commits that are atomic across a crash, through a commit marker
+// returns (SyncAlways, the default), one fsync shared by the commits that
+// arrive together (group commit: Commit, then WaitDurable), with errors
+// reported instead of ignored; commits that are atomic across a crash, through a commit marker
 // written with each one; a crash-safe compaction in place of buntdb's
 // Shrink; consistent backups and snapshots with a checked, atomic restore;
 // and the offline check of a data directory (CheckData).

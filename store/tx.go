@@ -32,14 +32,29 @@ type indexDef struct {
 // Update runs fn in a read-write transaction and commits it when fn
 // returns nil; when fn returns an error, nothing is written and that error
 // is returned. With SyncAlways the commit is on the storage device when
-// Update returns nil. The commit is atomic: after a crash either all of
-// its changes are in the file or none is. Updates run one at a time; fn
-// must not call Update or View.
+// Update returns nil, and so is every commit made before it: an Update
+// that writes nothing (or whose fn fails) still waits for the commits it
+// may have read. Commits of concurrent Updates share one fsync (group
+// commit). The commit is atomic: after a crash either all of its changes
+// are in the file or none is. Updates run one at a time, but wait for the
+// device together; fn must not call Update or View.
 func (db *DB) Update(fn func(tx *Tx) error) error {
+	seq, err := db.commit(fn)
+	if werr := db.waitSynced(seq); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// commit runs fn in a read-write transaction and commits it when fn returns
+// nil, without waiting for the storage device. It returns the number of
+// the newest commit made when it ended, which the caller waits for (0 when
+// nothing needs waiting for), and fn's error or the commit's.
+func (db *DB) commit(fn func(tx *Tx) error) (uint64, error) {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	if err := db.writable(); err != nil {
-		return err
+		return 0, err
 	}
 	tx := &Tx{writable: true}
 	var fnErr error
@@ -76,20 +91,26 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	}
 	if err != nil {
 		if fnErr != nil {
-			return fnErr
+			// fn may have decided on commits still on their way to
+			// the device.
+			return db.committed.Load(), fnErr
 		}
 		// buntdb rolled the commit back and truncated what it had
 		// written of it.
-		return fmt.Errorf("store: commit: %w", err)
+		return 0, fmt.Errorf("store: commit: %w", err)
 	}
 	if len(tx.touched) == 0 {
-		return nil
+		return db.committed.Load(), nil
 	}
-	return db.afterCommit(tx.liveDelta)
+	if err := db.afterCommit(tx.liveDelta); err != nil {
+		return 0, err
+	}
+	return db.committed.Load(), nil
 }
 
-// afterCommit accounts for a commit and syncs it as the policy says. The
-// caller holds writeMu.
+// afterCommit accounts for a commit, numbers it and arranges its sync as
+// the policy says; under SyncAlways the committer waits for it
+// (waitSynced). The caller holds writeMu.
 func (db *DB) afterCommit(liveDelta int64) error {
 	fi, err := db.dataFile.Stat()
 	if err != nil {
@@ -100,13 +121,10 @@ func (db *DB) afterCommit(liveDelta int64) error {
 	}
 	db.fileSize.Store(fi.Size())
 	db.liveBytes.Add(liveDelta)
-	switch db.opts.Sync {
-	case SyncAlways:
-		db.syncs.Add(1)
-		if err := db.dataFile.Sync(); err != nil {
-			return db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
-		}
-	case SyncEverySecond:
+	// The commit is in the file: a sync from now on covers it
+	// (groupcommit.go).
+	db.committed.Add(1)
+	if db.opts.Sync == SyncEverySecond {
 		db.scheduleSync()
 	}
 	if db.needsCompaction() {

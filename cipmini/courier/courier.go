@@ -116,6 +116,13 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		c.log.Error("store: reading the outgoing queue", "err", err)
 		return c.Now().Add(time.Minute)
 	}
+	// A message leaves only once the commit that queued it is on the
+	// storage device: a crash must not lose the change a sent message
+	// tells of.
+	if err := c.db.WaitDurable(); err != nil {
+		c.log.Error("store: syncing the outgoing queue before sending it", "err", err)
+		return c.Now().Add(time.Minute)
+	}
 	var next time.Time
 	for _, m := range msgs {
 		if ctx.Err() != nil {

@@ -18,9 +18,10 @@ import (
 // version. Other refusals are an *Error too (ErrUnknownEvent, ErrInvalid,
 // ErrNotAllowed, ErrStoreFull, ErrTemporary). It is safe for concurrent
 // use: changes are serialized.
-func (s *Scheduler) Answer(ctx context.Context, from Origin, rp *vcal.Reply) (*Answered, error) {
+func (s *Scheduler) Answer(ctx context.Context, from Origin, rp *vcal.Reply) (res *Answered, err error) {
 	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
+	defer durable(s, &res, &err)
 	defer s.mu.Unlock()
 	rec, err := s.load(rp.UID)
 	if err != nil {

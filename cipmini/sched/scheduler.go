@@ -152,12 +152,13 @@ func (s *Scheduler) load(uid string) (*eventRecord, error) {
 	return rec, err
 }
 
-// save writes a record; it is on disk when save returns (as the DB's sync
-// policy says).
+// save writes a record; it is on disk (as the DB's sync policy says) once
+// the caller, after releasing s.mu, has waited in durable.
 func (s *Scheduler) save(r *eventRecord) error { return s.saveWith(r, nil) }
 
 // saveWith writes a record and queues messages for other servers in one
-// commit, so that a crash keeps both or neither.
+// commit, so that a crash keeps both or neither. Like save, it does not
+// wait for the storage device: the caller answers after durable.
 func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 	now := s.Now()
 	r.Updated = now.Unix()
@@ -172,7 +173,7 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 		m.State, m.Created, m.NextTry = OutQueued, now.Unix(), now.Unix()
 		m.Ends = ends
 	}
-	err = s.db.Update(func(tx *store.Tx) error {
+	err = s.db.Commit(func(tx *store.Tx) error {
 		if err := tx.Set(eventKey(r.UID), val); err != nil {
 			return err
 		}
@@ -186,6 +187,17 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 		s.Queued()
 	}
 	return err
+}
+
+// durable holds back an answer, given after s.mu is released, until every
+// commit it may rest on is on the storage device: the change it made and
+// the ones its decision read. Bookings answered together share one fsync.
+// When that fsync fails, the answer becomes a temporary failure: the
+// result and error res and err point at are replaced by that error.
+func durable[T any](s *Scheduler, res **T, err *error) {
+	if werr := s.db.WaitDurable(); werr != nil {
+		*res, *err = nil, tempFailure(s.log, "syncing the store", werr)
+	}
 }
 
 // reindex brings the free/busy index up to date with a record. ev is the

@@ -39,6 +39,7 @@ func testDirectoryB(b *testing.B) *directory.Directory {
 		{ID: "room-1@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
 		{ID: "carol@rooms.test", Kind: directory.Person, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic},
 		{ID: "hall@rooms.test", Kind: directory.Room, Invite: directory.InviteAnyone, FreeBusy: directory.FreeBusyPublic, Policy: directory.PolicyAcceptAlways},
+		{ID: "booker@rooms.test", Kind: directory.Person, Password: directory.PlainSecret("pw")},
 	} {
 		if err := d.AddUser(u); err != nil {
 			b.Fatal(err)
@@ -108,6 +109,51 @@ func BenchmarkSendEvent16Clients(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkSendEvent16ClientsLocal is BenchmarkSendEvent16Clients with an
+// organizer of this server, logged in: a booking queues no message for
+// another server, so each one is a decision and a commit of one record,
+// and the sync policy is what the rate is made of. It reports the rate and
+// the fsyncs per booking.
+func BenchmarkSendEvent16ClientsLocal(b *testing.B) {
+	for _, sp := range []store.SyncPolicy{store.SyncAlways, store.SyncEverySecond} {
+		b.Run("sync="+sp.String(), func(b *testing.B) {
+			e := benchEnv(b, sp)
+			addr := e.serve(b)
+			var n atomic.Int64
+			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+			b.ReportAllocs()
+			syncs := e.db.Stats().Syncs
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				c, err := cipmini.Dial(ctx, addr)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer c.Close()
+				if r, err := c.Authenticate(ctx, "booker", "pw"); err != nil || r.Err() != nil {
+					b.Error("login:", err, r)
+					return
+				}
+				for pb.Next() {
+					i := int(n.Add(1))
+					s, en := slot(i)
+					ev := event(fmt.Sprintf("l-%d@x.test", i), 0, stamp1, s, en, "booker@rooms.test", "room-1@rooms.test")
+					r, err := c.SendEvent(ctx, []byte(ev))
+					if err != nil || !r.Completion.OK || len(r.Info) != 1 || r.Info[0].Code != cipmini.InfoConfirmed {
+						b.Error(err, r)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
+			b.ReportMetric(float64(e.db.Stats().Syncs-syncs)/float64(b.N), "fsyncs/op")
 		})
 	}
 }

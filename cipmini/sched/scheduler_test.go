@@ -24,6 +24,7 @@ type schedEnv struct {
 	sched *Scheduler
 	addr  string
 	srv   *cipmini.Server
+	opts  *store.Options // the DB's options on every start
 }
 
 // testDirectory is the server rooms.test with a room, a projector that
@@ -52,7 +53,12 @@ func testDirectory(t *testing.T) *directory.Directory {
 }
 
 func newSchedEnv(t *testing.T) *schedEnv {
-	e := &schedEnv{t: t, dir: testDirectory(t), data: t.TempDir()}
+	return newSchedEnvWith(t, &store.Options{Logger: quietLog})
+}
+
+// newSchedEnvWith is newSchedEnv with the DB's options.
+func newSchedEnvWith(t *testing.T, opts *store.Options) *schedEnv {
+	e := &schedEnv{t: t, dir: testDirectory(t), data: t.TempDir(), opts: opts}
 	e.start()
 	return e
 }
@@ -60,7 +66,7 @@ func newSchedEnv(t *testing.T) *schedEnv {
 // start opens the DB and serves the Scheduler; restart closes and reopens.
 func (e *schedEnv) start() {
 	t := e.t
-	db, err := store.Open(e.data, &store.Options{Logger: quietLog})
+	db, err := store.Open(e.data, e.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

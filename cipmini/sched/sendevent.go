@@ -51,13 +51,14 @@ func compareVersion(ev *vcal.Event, old *eventRecord) version {
 // of before, and the result as a whole; a request refused as a whole is an
 // *Error (ErrInvalid, ErrStale, ErrStoreFull, ErrTemporary). It is safe for
 // concurrent use: changes are serialized.
-func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, size int) (*Delivery, error) {
+func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, size int) (res *Delivery, err error) {
 	if ev.Kind != "VEVENT" && ev.Kind != "VTODO" {
 		return nil, refusal(ErrInvalid, "SENDEVENT carries a VEVENT or a VTODO")
 	}
 
 	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
+	defer durable(s, &res, &err)
 	defer s.mu.Unlock()
 	old, err := s.load(ev.UID)
 	if err != nil {

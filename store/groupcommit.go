@@ -1,0 +1,176 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// How commits reach the storage device: group commit under SyncAlways and
+// the timed fsync of SyncEverySecond.
+//
+// Group commit: with SyncAlways a commit is appended to the data file under
+// writeMu, numbered, and writeMu is released before the fsync; the writer
+// then waits until a sync covers its number. Whoever waits first while no
+// fsync runs does the fsync for every commit appended so far, so commits
+// that arrive together share one fsync, and each Update still returns only
+// after its own commit is on the device.
+
+// groupSync is the state of the fsyncs that cover commits.
+type groupSync struct {
+	mu   sync.Mutex
+	cond *sync.Cond // signalled under mu when synced, syncing or err change
+	// synced is the number of the newest commit known to be on the device.
+	synced uint64
+	// syncing is set while a waiter runs an fsync.
+	syncing bool
+	// err is set when a sync failed; no commit after synced is ever
+	// reported synced then.
+	err error
+	// hook, when set (tests), is called with every new value of synced,
+	// under mu.
+	hook func(synced uint64)
+}
+
+// advance records the outcome of a sync that covered the commits up to
+// upTo, and wakes the waiters. The caller holds g.mu.
+func (g *groupSync) advance(upTo uint64, err error) {
+	switch {
+	case g.err != nil:
+	case err != nil:
+		g.err = err
+	case upTo > g.synced:
+		g.synced = upTo
+		if g.hook != nil {
+			g.hook(upTo)
+		}
+	}
+	g.cond.Broadcast()
+}
+
+// markSynced records, for Close and a compaction, that a sync covered the
+// commits up to upTo (err nil) or failed. The caller holds writeMu, so
+// that no commit is being appended.
+func (db *DB) markSynced(upTo uint64, err error) {
+	db.gsync.mu.Lock()
+	db.gsync.advance(upTo, err)
+	db.gsync.mu.Unlock()
+}
+
+// Commit is Update without the wait for the storage device: it returns
+// once fn's changes are committed and visible, before they are fsynced
+// under SyncAlways. A caller that reports the change as done (and one that
+// reports a decision taken on what it read) calls WaitDurable first. It is
+// for callers that serialize their own decisions under a lock of their
+// own: they commit under it and wait for the device after releasing it,
+// so that the commits of concurrent callers share one fsync. fn must not
+// call Update, Commit or View.
+func (db *DB) Commit(fn func(tx *Tx) error) error {
+	_, err := db.commit(fn)
+	return err
+}
+
+// WaitDurable returns once every commit made before it was called, and a
+// commit under way then, is on the storage device as the sync policy
+// promises: whatever a View saw before the call is durable when it
+// returns. Under SyncAlways it waits for the fsync that covers them
+// (joining one under way, or running one for every commit appended so
+// far); under the other policies it returns at once. It returns the DB's
+// failure when that fsync failed or the DB failed before it. Safe for
+// concurrent use; it must not be called from inside Update or View.
+func (db *DB) WaitDurable() error {
+	if db.opts.Sync != SyncAlways {
+		return nil
+	}
+	// A commit is visible to readers a moment before it is numbered;
+	// writeMu covers that moment.
+	db.writeMu.Lock()
+	seq := db.committed.Load()
+	db.writeMu.Unlock()
+	return db.waitSynced(seq)
+}
+
+// waitSynced returns once every commit numbered up to seq is on the
+// storage device (under SyncAlways; at once under the other policies), or
+// with the failure that keeps it from getting there.
+func (db *DB) waitSynced(seq uint64) error {
+	if db.opts.Sync != SyncAlways || seq == 0 {
+		return nil
+	}
+	g := &db.gsync
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for {
+		switch {
+		case g.synced >= seq:
+			return nil
+		case g.err != nil:
+			return g.err
+		case g.syncing:
+			g.cond.Wait()
+		default:
+			g.syncing = true
+			g.mu.Unlock()
+			upTo, err := db.syncAppended()
+			g.mu.Lock()
+			g.syncing = false
+			g.advance(upTo, err)
+		}
+	}
+}
+
+// syncAppended fsyncs the data file and returns the number of the newest
+// commit the fsync covers. A failed fsync fails the DB.
+func (db *DB) syncAppended() (uint64, error) {
+	db.swapMu.RLock()
+	defer db.swapMu.RUnlock()
+	if db.closed {
+		// Close synced every commit, or recorded its failure, before
+		// it let go of swapMu.
+		return 0, ErrClosed
+	}
+	if f := db.failed.Load(); f != nil {
+		// Whatever failed the DB (a failed fsync, a compaction whose
+		// rename may not last) leaves unsynced commits in doubt.
+		return 0, f
+	}
+	upTo := db.committed.Load()
+	db.syncs.Add(1)
+	if err := db.fsync(db.dataFile); err != nil {
+		return 0, db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
+	}
+	return upTo, nil
+}
+
+// scheduleSync arranges an fsync one second from now, unless one is
+// already pending.
+func (db *DB) scheduleSync() {
+	db.syncMu.Lock()
+	defer db.syncMu.Unlock()
+	if db.syncPending {
+		return
+	}
+	db.syncPending = true
+	db.syncTimer = time.AfterFunc(time.Second, db.timedSync)
+}
+
+// timedSync is the fsync that scheduleSync arranged.
+func (db *DB) timedSync() {
+	db.swapMu.RLock()
+	defer db.swapMu.RUnlock()
+	db.syncMu.Lock()
+	db.syncPending = false
+	db.syncMu.Unlock()
+	if db.closed {
+		return
+	}
+	db.syncs.Add(1)
+	if err := db.fsync(db.dataFile); err != nil {
+		db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
+	}
+}
+
+// fsyncFile is (*os.File).Sync; tests replace a DB's fsync to make it fail
+// or to watch it.
+func fsyncFile(f *os.File) error { return f.Sync() }
