@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
 )
 
 // gate is an fsync for tests that waits until it is opened, and counts.
