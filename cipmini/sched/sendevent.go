@@ -60,6 +60,9 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 	if ev.Kind != "VEVENT" && ev.Kind != "VTODO" {
 		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeInvalid, "SENDEVENT carries a VEVENT or a VTODO")}
 	}
+	if r := s.refuseMail(req, ev); r != nil {
+		return r
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,6 +118,9 @@ func (s *Scheduler) SendEvent(ctx context.Context, req *cipmini.Request) *cipmin
 	}
 	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
 		out, err := s.outgoing(req.Identity, ev, d)
+		if err == nil {
+			out, err = s.byMail(ctx, req.Identity, ev, d, out)
+		}
 		if err != nil {
 			return tempFailure(s.log, "preparing messages for other servers", err)
 		}
