@@ -12,13 +12,17 @@ const (
 	Anonymous IdentityKind = iota // no successful AUTHENTICATE yet
 	User                          // a local user of this server
 	Peer                          // another CIP server, by its server id
+	// Mail is a sender whose From address the mail door checked against
+	// the message's ORGANIZER or ATTENDEE (docs/PROTOCOL.md section 16.4).
+	Mail
 )
 
 // Identity is who a session is. The zero value is anonymous.
 type Identity struct {
 	Kind IdentityKind
 	// Name is the full user id ("bill@abc.com") for a User, the server id
-	// ("a.com") for a Peer, and empty for Anonymous.
+	// ("a.com") for a Peer, the mail address for Mail, and empty for
+	// Anonymous.
 	Name string
 }
 

@@ -68,7 +68,10 @@ type Courier struct {
 	// QueueLimits bound the queue of each peer when a redirect queues a
 	// message anew (sched.Enqueue); set it before Run, as the Scheduler's.
 	QueueLimits sched.QueueLimits
-	wake        chan struct{}
+	// Mail sends the iMIP REPLYs of the queue (mail.go); nil fails them
+	// for good. Set it before Run.
+	Mail Mailer
+	wake chan struct{}
 }
 
 // New returns a Courier for the queue in db.
@@ -150,6 +153,10 @@ func (c *Courier) deliver(ctx context.Context, m *sched.OutMessage) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	log := c.log.With("message", m.ID, "to", m.To, "command", m.Verb, "uid", m.UID)
+	if m.Verb == sched.VerbMailReply {
+		c.deliverMail(ctx, m, log)
+		return
+	}
 	reply, err := c.exchange(ctx, m)
 	if err != nil {
 		c.retry(m, err.Error(), log)

@@ -18,6 +18,9 @@ import (
 // cancel occurrences of, cancel) the stored event old.
 func (s *Scheduler) mayChange(id cipmini.Identity, old *eventRecord) bool {
 	owner := old.Owner
+	if id.Kind == cipmini.Mail {
+		return mailIsOwner(s.dir, id, owner)
+	}
 	if s.dir.IsLocal(owner) {
 		return id.Kind == cipmini.User && id.Name == owner
 	}
@@ -63,6 +66,8 @@ func who(from Origin) string {
 		return "user " + from.Identity.Name
 	case cipmini.Peer:
 		return "peer " + from.Identity.Name
+	case cipmini.Mail:
+		return "mail " + from.Identity.Name
 	}
 	addr := "?"
 	if from.Addr != nil {

@@ -101,7 +101,7 @@ func supersedes(n, old *OutMessage) bool {
 	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial || n.Hops > 0 {
 		return false
 	}
-	if n.Verb == cipmini.VerbRSVP.String() {
+	if n.Verb == cipmini.VerbRSVP.String() || n.Verb == VerbMailReply {
 		return n.From != "" && n.From == old.From
 	}
 	return true

@@ -27,7 +27,8 @@ type OutMessage struct {
 	ID string `json:"id"`
 	// To is the server id to deliver to.
 	To string `json:"to"`
-	// Verb is "SENDEVENT" or "RSVP".
+	// Verb is "SENDEVENT" or "RSVP", or VerbMailReply for an iMIP REPLY
+	// (then To is the organizer's mail address).
 	Verb string `json:"verb"`
 	// Data is the command's data block.
 	Data string `json:"data"`
@@ -50,6 +51,11 @@ type OutMessage struct {
 	// so that a redirect loop ends.
 	Hops int      `json:"hops,omitempty"`
 	Seen []string `json:"seen,omitempty"`
+
+	// InReplyTo and Subject are, for VerbMailReply, the Message-ID of the
+	// invitation answered and the event's summary (mail.go).
+	InReplyTo string `json:"in_reply_to,omitempty"`
+	Subject   string `json:"subject,omitempty"`
 
 	State     string `json:"state"`
 	Tries     int    `json:"tries"`

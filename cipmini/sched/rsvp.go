@@ -161,6 +161,8 @@ func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
 		return id.Name == s.dir.Canonical(attendee)
 	case cipmini.Peer:
 		return !s.dir.IsLocal(attendee) && s.dir.PeerServes(id.Name, directory.Domain(attendee))
+	case cipmini.Mail:
+		return mailIsOwner(s.dir, id, attendee)
 	}
 	return s.dir.AllowAnonymousRSVP && !s.dir.IsLocal(attendee)
 }

@@ -55,6 +55,9 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 	if ev.Kind != "VEVENT" && ev.Kind != "VTODO" {
 		return nil, refusal(ErrInvalid, "SENDEVENT carries a VEVENT or a VTODO")
 	}
+	if d := s.refuseMail(from, ev); d != nil {
+		return d, nil
+	}
 
 	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
@@ -115,6 +118,9 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 	}
 	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
 		out, err := s.outgoing(from.Identity, ev, d)
+		if err == nil {
+			out, err = s.byMail(ctx, from.Identity, ev, d, out)
+		}
 		if err != nil {
 			return nil, tempFailure(s.log, "preparing messages for other servers", err)
 		}

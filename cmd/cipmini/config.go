@@ -97,6 +97,8 @@ type Config struct {
 	BackupDir         string `toml:"backup_dir"`
 	MaxDamagedRecords *int   `toml:"max_damaged_records"`
 
+	MailConfig
+
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
 	Redirects []RedirectConfig `toml:"redirect"`
@@ -130,6 +132,9 @@ type UserConfig struct {
 	// ShowTitles lets the ICS feed and the room panel show event titles
 	// and organizers (default false: "Busy").
 	ShowTitles bool `toml:"show_titles"`
+	// Email lists the mail addresses the mail door takes for this user
+	// (README, The mail door); several are allowed.
+	Email []string `toml:"email"`
 }
 
 // PeerConfig is one [[peer]].
@@ -221,6 +226,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if _, err := c.Directory(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkMail(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	return &c, nil

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/imip"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cmd/cipmini/web"
 	"github.com/cipmini/cipmini/store"
+	"github.com/emersion/go-smtp"
 )
 
 // listenFunc opens a listener; net.Listen is the daemon's, tests pass one
@@ -35,6 +37,8 @@ type daemon struct {
 	cip    net.Listener // the CIP listener
 	tls    net.Listener // the implicit TLS listener, or nil
 	web    net.Listener // the HTTP listener, or nil
+	smtp   net.Listener // the mail door's SMTP listener, or nil
+	mail   *imip.Server // the mail door, or nil
 	stops  []func()     // what newDaemon started, in start order
 	closed bool
 	dbErr  error // from closing the store
@@ -123,6 +127,15 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 		}
 		d.stops = append(d.stops, func() { d.web.Close() })
 	}
+	if cfg.SMTPListen != "" {
+		if d.mail, err = cfg.newMailServer(d.srv.Backend, dir, d.sec, logger); err != nil {
+			return nil, err
+		}
+		if d.smtp, err = listen("tcp", cfg.SMTPListen); err != nil {
+			return nil, fmt.Errorf("cipmini: smtp_listen: %w", err)
+		}
+		d.stops = append(d.stops, func() { d.smtp.Close() })
+	}
 	return d, nil
 }
 
@@ -144,7 +157,7 @@ func (d *daemon) stop() {
 // store, in that order.
 func (d *daemon) Run(ctx context.Context, hooks runHooks) error {
 	defer d.stop()
-	failed := make(chan error, 3)
+	failed := make(chan error, 4)
 	var wg sync.WaitGroup
 	serve := func(what string, fn func() error) {
 		wg.Add(1)
@@ -162,6 +175,15 @@ func (d *daemon) Run(ctx context.Context, hooks runHooks) error {
 	if d.web != nil {
 		d.log.Info("cipmini: http", "http_listen", d.web.Addr().String())
 		serve("http_listen", func() error { return d.httpd.Serve(d.web) })
+	}
+	if d.smtp != nil {
+		d.log.Info("cipmini: mail door", "smtp_listen", d.smtp.Addr().String())
+		serve("smtp_listen", func() error {
+			if err := d.mail.Serve(d.smtp); !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			return nil
+		})
 	}
 	d.sec.logStart(d.log, d.cfg, d.tls)
 	d.log.Info("cipmini: serving", "server_id", d.cfg.ServerID, "listen", d.cip.Addr().String(),
@@ -202,6 +224,10 @@ func (d *daemon) shutdown() {
 	wctx, wcancel := context.WithTimeout(context.Background(), webShutdownGrace)
 	defer wcancel()
 	d.httpd.Shutdown(wctx)
+	if d.mail != nil {
+		d.mail.Shutdown(wctx)
+		d.smtp.Close()
+	}
 	if d.web != nil {
 		// Serve may not have begun yet; then it fails at once instead
 		// of serving on after the shutdown.

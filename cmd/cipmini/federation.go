@@ -34,6 +34,10 @@ func startCourier(cfg *Config, dir *directory.Directory, db *store.DB, sched *sc
 	c.Now = sched.Now
 	c.QueueLimits = sched.QueueLimits
 	c.Backoff, _ = cfg.backoff() // checked when the configuration was read
+	if r := cfg.mailRelay(); r != nil {
+		r.Now = sched.Now
+		c.Mail = r
+	}
 	sched.Queued = c.Wake
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
