@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/cipmini/cipmini/store/storetest"
 	"os"
 	"strings"
 	"sync"
@@ -10,37 +11,6 @@ import (
 	"testing"
 	"time"
 )
-
-// gate is an fsync for tests that waits until it is opened, and counts.
-type gate struct {
-	calls   atomic.Int64
-	entered chan struct{} // receives a value as each fsync starts
-	open    chan error    // each fsync takes one value: its result
-	free    chan struct{} // closed by release: every fsync passes
-}
-
-func newGate() *gate {
-	return &gate{entered: make(chan struct{}, 100), open: make(chan error, 100), free: make(chan struct{})}
-}
-
-func (g *gate) fsync(f *os.File) error {
-	g.calls.Add(1)
-	select {
-	case g.entered <- struct{}{}:
-	default:
-	}
-	select {
-	case err := <-g.open:
-		if err != nil {
-			return err
-		}
-	case <-g.free:
-	}
-	return f.Sync()
-}
-
-// release lets every fsync from now on pass.
-func (g *gate) release() { close(g.free) }
 
 // returnsWithin reports whether done is closed within d.
 func returnsWithin(done <-chan struct{}, d time.Duration) bool {
@@ -123,9 +93,9 @@ func dbLen(db *DB) (int, error) {
 func TestGroupCommitReadWaitsForSync(t *testing.T) {
 	db := mustOpen(t, t.TempDir(), nil)
 	defer db.Close()
-	g := newGate()
-	defer g.release()
-	db.fsync = g.fsync
+	g := storetest.NewGate()
+	defer g.Release()
+	db.fsync = g.Fsync
 
 	wrote := make(chan struct{})
 	go func() {
@@ -134,7 +104,7 @@ func TestGroupCommitReadWaitsForSync(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	<-g.entered // the booking is committed, its fsync under way
+	<-g.Entered // the booking is committed, its fsync under way
 	read := make(chan struct{})
 	go func() {
 		defer close(read)
@@ -162,19 +132,19 @@ func TestGroupCommitReadWaitsForSync(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	g.open <- nil
+	g.Open <- nil
 	if !returnsWithin(wrote, 10*time.Second) || !returnsWithin(read, 10*time.Second) {
 		t.Fatal("Updates still waiting after the fsync")
 	}
 	if returnsWithin(durable, 100*time.Millisecond) {
 		t.Fatal("WaitDurable returned before the fsync of the commit made before it")
 	}
-	<-g.entered // the second fsync, for "other"
-	g.open <- nil
+	<-g.Entered // the second fsync, for "other"
+	g.Open <- nil
 	if !returnsWithin(durable, 10*time.Second) {
 		t.Fatal("WaitDurable still waiting after the fsync")
 	}
-	if got := g.calls.Load(); got != 2 {
+	if got := g.Calls(); got != 2 {
 		t.Fatalf("%d fsyncs, want 2", got)
 	}
 	// Nothing new: no fsync.
@@ -184,7 +154,7 @@ func TestGroupCommitReadWaitsForSync(t *testing.T) {
 	if err := db.Update(func(tx *Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got := g.calls.Load(); got != 2 {
+	if got := g.Calls(); got != 2 {
 		t.Fatalf("%d fsyncs after idle waits, want 2", got)
 	}
 }
@@ -193,16 +163,16 @@ func TestGroupCommitReadWaitsForSync(t *testing.T) {
 func TestGroupCommitFsyncFailureReachesEveryWaiter(t *testing.T) {
 	db := mustOpen(t, t.TempDir(), nil)
 	defer db.Close()
-	g := newGate()
-	defer g.release()
-	db.fsync = g.fsync
+	g := storetest.NewGate()
+	defer g.Release()
+	db.fsync = g.Fsync
 	if err := db.Commit(func(tx *Tx) error { return tx.Set("a", "1") }); err != nil {
 		t.Fatal(err)
 	}
 	const waiters = 5
 	results := make(chan error, waiters)
 	go func() { results <- db.WaitDurable() }()
-	<-g.entered // the first fsync runs; the others commit and wait behind it
+	<-g.Entered // the first fsync runs; the others commit and wait behind it
 	for i := 0; i < waiters-1; i++ {
 		go func(i int) {
 			results <- db.Update(func(tx *Tx) error { return tx.Set(fmt.Sprint("k", i), "v") })
@@ -212,7 +182,7 @@ func TestGroupCommitFsyncFailureReachesEveryWaiter(t *testing.T) {
 	for db.committed.Load() < waiters && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	g.open <- errors.New("EIO")
+	g.Open <- errors.New("EIO")
 	for i := 0; i < waiters; i++ {
 		select {
 		case err := <-results:
@@ -223,7 +193,7 @@ func TestGroupCommitFsyncFailureReachesEveryWaiter(t *testing.T) {
 			t.Fatalf("waiter %d still waiting after the fsync failed", i)
 		}
 	}
-	if got := g.calls.Load(); got != 1 {
+	if got := g.Calls(); got != 1 {
 		t.Fatalf("%d fsyncs, want 1", got)
 	}
 	if err := db.Update(func(tx *Tx) error { return tx.Set("b", "1") }); !errors.Is(err, ErrFailed) {
@@ -238,9 +208,9 @@ func TestGroupCommitFsyncFailureReachesEveryWaiter(t *testing.T) {
 // covers them.
 func TestGroupCommitCloseAndCompactCover(t *testing.T) {
 	db := mustOpen(t, t.TempDir(), &Options{DisableAutoCompact: true})
-	g := newGate()
-	defer g.release()
-	db.fsync = g.fsync
+	g := storetest.NewGate()
+	defer g.Release()
+	db.fsync = g.Fsync
 	if err := db.Commit(func(tx *Tx) error { return tx.Set("a", "1") }); err != nil {
 		t.Fatal(err)
 	}
@@ -254,14 +224,14 @@ func TestGroupCommitCloseAndCompactCover(t *testing.T) {
 	if err := db.Commit(func(tx *Tx) error { return tx.Set("b", "1") }); err != nil {
 		t.Fatal(err)
 	}
-	g.open <- nil // for Close's fsync
+	g.Open <- nil // for Close's fsync
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.WaitDurable(); err != nil {
 		t.Fatalf("after Close: %v", err)
 	}
-	if got := g.calls.Load(); got != 1 {
+	if got := g.Calls(); got != 1 {
 		t.Fatalf("%d fsyncs of the data file, want Close's only", got)
 	}
 }

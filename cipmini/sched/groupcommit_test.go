@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"fmt"
+	"github.com/cipmini/cipmini/store/storetest"
 	"os"
 	"strings"
 	"sync"
@@ -14,46 +15,15 @@ import (
 	"github.com/cipmini/cipmini/store"
 )
 
-// gate is an fsync for tests that waits until it is opened, and counts.
-type gate struct {
-	calls   atomic.Int64
-	entered chan struct{} // receives a value as each fsync starts
-	open    chan error    // each fsync takes one value: its result
-	free    chan struct{} // closed by release: every fsync passes
-}
-
-func newGate() *gate {
-	return &gate{entered: make(chan struct{}, 100), open: make(chan error, 100), free: make(chan struct{})}
-}
-
-func (g *gate) fsync(f *os.File) error {
-	g.calls.Add(1)
-	select {
-	case g.entered <- struct{}{}:
-	default:
-	}
-	select {
-	case err := <-g.open:
-		if err != nil {
-			return err
-		}
-	case <-g.free:
-	}
-	return f.Sync()
-}
-
-// release lets every fsync from now on pass.
-func (g *gate) release() { close(g.free) }
-
 // returnsWithin reports whether done is closed within d.
 // Bookings sent together share fsyncs; an invitation answered from a
 // booking whose fsync still runs (here its retransmission, which writes
 // nothing) is answered only after that fsync.
 func TestSchedulerGroupCommit(t *testing.T) {
-	g := newGate()
-	defer g.release()
+	g := storetest.NewGate()
+	defer g.Release()
 	var fsync atomic.Pointer[func(*os.File) error]
-	gated := g.fsync
+	gated := g.Fsync
 	fsync.Store(&gated)
 	e := newSchedEnvWith(t, &store.Options{Logger: quietLog, Fsync: func(f *os.File) error { return (*fsync.Load())(f) }})
 	ctx := context.Background()
@@ -63,7 +33,7 @@ func TestSchedulerGroupCommit(t *testing.T) {
 	}
 	first := make(chan *cipmini.Reply, 1)
 	go func() { first <- book("first@x.test") }()
-	<-g.entered // booked, its fsync under way
+	<-g.Entered // booked, its fsync under way
 	commits := e.db.Stats().Commits
 	again := make(chan *cipmini.Reply, 1)
 	go func() { again <- book("first@x.test") }()
@@ -72,7 +42,7 @@ func TestSchedulerGroupCommit(t *testing.T) {
 		t.Fatalf("answered %q before the booking it repeats was synced", answer(r, nil))
 	case <-time.After(100 * time.Millisecond):
 	}
-	g.open <- nil
+	g.Open <- nil
 	for _, ch := range []chan *cipmini.Reply{first, again} {
 		select {
 		case r := <-ch:
@@ -86,7 +56,7 @@ func TestSchedulerGroupCommit(t *testing.T) {
 	if got := e.db.Stats().Commits; got != commits {
 		t.Fatalf("the retransmission committed (%d commits, want %d)", got, commits)
 	}
-	if got := g.calls.Load(); got != 1 {
+	if got := g.Calls(); got != 1 {
 		t.Fatalf("%d fsyncs, want 1", got)
 	}
 
