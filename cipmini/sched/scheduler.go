@@ -138,7 +138,17 @@ var storedLimits = &vcal.Limits{MaxBytes: 4 << 20}
 // load returns the record for uid, or nil.
 func (s *Scheduler) load(uid string) (*eventRecord, error) {
 	var rec *eventRecord
-	err := s.db.View(func(tx *store.Tx) error {
+	err := s.readRecord(uid, func(key, val string) (err error) {
+		rec, err = unmarshalRecord(key, val)
+		return err
+	})
+	return rec, err
+}
+
+// readRecord calls decode with the key and stored value of uid's record,
+// unless none is stored.
+func (s *Scheduler) readRecord(uid string, decode func(key, val string) error) error {
+	return s.db.View(func(tx *store.Tx) error {
 		val, err := tx.Get(eventKey(uid))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -146,10 +156,8 @@ func (s *Scheduler) load(uid string) (*eventRecord, error) {
 		if err != nil {
 			return err
 		}
-		rec, err = unmarshalRecord(eventKey(uid), val)
-		return err
+		return decode(eventKey(uid), val)
 	})
-	return rec, err
 }
 
 // save writes a record; it is on disk (as the DB's sync policy says) once

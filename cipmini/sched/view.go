@@ -9,7 +9,6 @@ import (
 	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
-	"github.com/cipmini/cipmini/store"
 	"github.com/emersion/go-ical"
 )
 
@@ -107,17 +106,10 @@ type recordFacts struct {
 // records kept titles is read whole and its text parsed (eventRecord.title).
 func (s *Scheduler) loadFacts(uid string) (*recordFacts, error) {
 	var f *recordFacts
-	err := s.db.View(func(tx *store.Tx) error {
-		val, err := tx.Get(eventKey(uid))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	err := s.readRecord(uid, func(key, val string) error {
 		f = &recordFacts{}
 		if err := json.Unmarshal([]byte(val), f); err != nil {
-			return fmt.Errorf("store: record %s: %w", eventKey(uid), err)
+			return fmt.Errorf("store: record %s: %w", key, err)
 		}
 		return nil
 	})
