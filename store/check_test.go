@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/cipmini/cipmini/store/storetest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -59,7 +60,7 @@ func TestCheckTruncatedTailIsCut(t *testing.T) {
 	data, ends := threeRecords()
 	cut := ends[2] + 9 // inside the third record
 	path := writeTempFile(t, "torn.db", data[:cut])
-	rec := &logRecorder{}
+	rec := &storetest.LogRecorder{}
 	rep, _, err := checkFile(path, true, slog.New(rec), false)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +73,7 @@ func TestCheckTruncatedTailIsCut(t *testing.T) {
 	if err != nil || fi.Size() != ends[2] {
 		t.Fatalf("file size after repair = %v (%v), want %d", fi.Size(), err, ends[2])
 	}
-	attrs, ok := rec.find(slog.LevelWarn, "store: cut an incomplete commit off the end of the data file")
+	attrs, ok := rec.Find(slog.LevelWarn, "store: cut an incomplete commit off the end of the data file")
 	if !ok {
 		t.Fatal("no warning logged")
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"github.com/cipmini/cipmini/store/storetest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -261,11 +262,11 @@ func TestOpenUpgradesPlainBuntdbFile(t *testing.T) {
 		return nil
 	})
 	b.Close()
-	rec := &logRecorder{}
+	rec := &storetest.LogRecorder{}
 	db := mustOpen(t, dir, &Options{Logger: slog.New(rec)})
 	mustSet(t, db, "c", "3")
 	db.Close()
-	if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); !ok {
+	if _, ok := rec.Find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); !ok {
 		t.Error("the upgrade was not logged")
 	}
 	if _, err := os.Stat(path + PreChecksumSuffix); err != nil {
@@ -287,10 +288,10 @@ func TestOpenCutsTornTailAndWarns(t *testing.T) {
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.Write([]byte("*3\r\n$3\r\nset\r\n$1\r\nb\r\n$100\r\nhalf a val"))
 	f.Close()
-	rec := &logRecorder{}
+	rec := &storetest.LogRecorder{}
 	db = mustOpen(t, dir, &Options{Logger: slog.New(rec)})
 	defer db.Close()
-	attrs, ok := rec.find(slog.LevelWarn, "store: cut an incomplete commit off the end of the data file")
+	attrs, ok := rec.Find(slog.LevelWarn, "store: cut an incomplete commit off the end of the data file")
 	if !ok || attrs["file"].String() != path || attrs["offset"].Int64() != good || attrs["dropped_bytes"].Int64() != 36 {
 		t.Fatalf("warning %v (logged %v)", attrs, ok)
 	}

@@ -2,6 +2,7 @@ package sched
 
 import (
 	"bytes"
+	"github.com/cipmini/cipmini/store/storetest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func TestConvertOldFormat(t *testing.T) {
 	if err := os.WriteFile(path, old, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rec := &logRecorder{}
+	rec := &storetest.LogRecorder{}
 	db := mustOpen(t, dir, &store.Options{Logger: slog.New(rec)})
 	s, err := NewScheduler(db, testDirectory(t), quietLog)
 	if err != nil {
@@ -89,7 +90,7 @@ func TestConvertOldFormat(t *testing.T) {
 			t.Fatalf("booking %s is not busy after the conversion: %v", k, ps)
 		}
 	}
-	if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); !ok {
+	if _, ok := rec.Find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); !ok {
 		t.Error("the conversion was not logged")
 	}
 	if kept, err := os.ReadFile(path + store.PreChecksumSuffix); err != nil || !bytes.Equal(kept, old) {
@@ -103,9 +104,9 @@ func TestConvertOldFormat(t *testing.T) {
 	fi1, _ := os.Stat(path)
 
 	// A second start converts nothing and writes nothing.
-	rec = &logRecorder{}
+	rec = &storetest.LogRecorder{}
 	db = mustOpen(t, dir, &store.Options{Logger: slog.New(rec)})
-	if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); ok {
+	if _, ok := rec.Find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); ok {
 		t.Error("a second start converted again")
 	}
 	if st := db.Stats(); st.BytesWritten != 0 {

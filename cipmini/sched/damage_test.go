@@ -2,6 +2,7 @@ package sched
 
 import (
 	"errors"
+	"github.com/cipmini/cipmini/store/storetest"
 	"log/slog"
 	"math/rand"
 	"os"
@@ -63,12 +64,12 @@ func newDamageFixture(t *testing.T) *damageFixture {
 
 // openDamaged writes data as a data file in a new directory and opens it
 // with a Scheduler, as the daemon starts.
-func openDamaged(t *testing.T, data []byte, dir *directory.Directory) (*store.DB, *Scheduler, *logRecorder, string, error) {
+func openDamaged(t *testing.T, data []byte, dir *directory.Directory) (*store.DB, *Scheduler, *storetest.LogRecorder, string, error) {
 	d := t.TempDir()
 	if err := os.WriteFile(filepath.Join(d, store.DefaultFileName), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rec := &logRecorder{}
+	rec := &storetest.LogRecorder{}
 	db, err := store.Open(d, &store.Options{Logger: slog.New(rec)})
 	if err != nil {
 		return nil, nil, rec, d, err
@@ -117,7 +118,7 @@ func TestEveryChangedByte(t *testing.T) {
 			reported[r.Key], reported[r.Lost] = true, true
 		}
 		inTail := int64(off) >= f.lastCommit
-		_, cutLogged := rec.find(slog.LevelWarn, "store: damage in the last commit: cut off like an interrupted append")
+		_, cutLogged := rec.Find(slog.LevelWarn, "store: damage in the last commit: cut off like an interrupted append")
 		if len(q) > 0 {
 			quarantined++
 		} else if cutLogged {
@@ -265,7 +266,7 @@ func TestEveryChangedByteCompacted(t *testing.T) {
 		if len(q) == 0 {
 			t.Fatalf("offset %d: a changed byte went unreported", off)
 		}
-		if _, ok := rec.find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); ok {
+		if _, ok := rec.Find(slog.LevelInfo, "store: converted the data file to checksummed records; the old file is kept"); ok {
 			t.Fatalf("offset %d: converted as a file from before checksums", off)
 		}
 		if _, err := os.Stat(filepath.Join(d, store.DefaultFileName+store.PreChecksumSuffix)); err == nil {

@@ -1,10 +1,8 @@
 package sched
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,40 +11,6 @@ import (
 
 // quietLog is a logger that discards everything.
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// logRecorder is a slog.Handler that keeps the records it receives.
-type logRecorder struct {
-	mu      sync.Mutex
-	records []slog.Record
-}
-
-func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.records = append(h.records, r.Clone())
-	return nil
-}
-func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *logRecorder) WithGroup(string) slog.Handler      { return h }
-
-// find returns the attributes of the first record at level whose message
-// is msg.
-func (h *logRecorder) find(level slog.Level, msg string) (map[string]slog.Value, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, r := range h.records {
-		if r.Level == level && r.Message == msg {
-			attrs := map[string]slog.Value{}
-			r.Attrs(func(a slog.Attr) bool {
-				attrs[a.Key] = a.Value
-				return true
-			})
-			return attrs, true
-		}
-	}
-	return nil, false
-}
 
 // mustOpen opens dir with opts (quiet logger unless set) or fails the test.
 func mustOpen(t testing.TB, dir string, opts *store.Options) *store.DB {
