@@ -17,6 +17,9 @@
 //     cipmini.Backend as a SENDEVENT or RSVP of a cipmini.Mail identity,
 //     and the REPLY sent back (reply.go, mailer.go) through the office's
 //     relay from the persistent outbox.
+//   - the IMAP poller (poll.go), which hands the messages of a polled
+//     mailbox to the same Door, then flags and moves each one, exactly once
+//     across restarts.
 //
 // Everything here is safe for concurrent use unless a type says otherwise.
 package imip

@@ -98,6 +98,7 @@ type Config struct {
 	MaxDamagedRecords *int   `toml:"max_damaged_records"`
 
 	MailConfig
+	IMAPConfig
 
 	Users     []UserConfig     `toml:"user"`
 	Peers     []PeerConfig     `toml:"peer"`
@@ -229,6 +230,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if err := c.checkMail(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkIMAP(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	return &c, nil

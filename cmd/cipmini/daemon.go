@@ -39,6 +39,7 @@ type daemon struct {
 	web    net.Listener // the HTTP listener, or nil
 	smtp   net.Listener // the mail door's SMTP listener, or nil
 	mail   *imip.Server // the mail door, or nil
+	poll   func()       // stops the mail door's IMAP poller; nil without one
 	stops  []func()     // what newDaemon started, in start order
 	closed bool
 	dbErr  error // from closing the store
@@ -136,6 +137,14 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 		}
 		d.stops = append(d.stops, func() { d.smtp.Close() })
 	}
+	poller, err := cfg.newPoller(d.srv.Backend, dir, logger)
+	if err != nil {
+		return nil, err
+	}
+	if poller != nil {
+		d.poll = sync.OnceFunc(startPoller(poller, logger))
+		d.stops = append(d.stops, d.poll)
+	}
 	return d, nil
 }
 
@@ -214,7 +223,8 @@ func (d *daemon) Run(ctx context.Context, hooks runHooks) error {
 }
 
 // shutdown stops the CIP server, waiting up to shutdownGrace for commands
-// in flight, then the web face.
+// in flight, then the web face, the IMAP poller (between two messages) and
+// the SMTP listener.
 func (d *daemon) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -224,6 +234,9 @@ func (d *daemon) shutdown() {
 	wctx, wcancel := context.WithTimeout(context.Background(), webShutdownGrace)
 	defer wcancel()
 	d.httpd.Shutdown(wctx)
+	if d.poll != nil {
+		d.poll()
+	}
 	if d.mail != nil {
 		d.mail.Shutdown(wctx)
 		d.smtp.Close()
