@@ -34,12 +34,13 @@ func BenchmarkBooking(b *testing.B) {
 	ctx := context.Background()
 	b.Run("new", func(b *testing.B) {
 		e := benchEnv(b, store.SyncNever)
+		door := cip(e.sched)
 		before := storedParses.Load()
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
 			s, en := slot(i)
-			r := e.sched.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(titled(fmt.Sprintf("n-%d@x.test", i), 0, s, en, "Planning"))})
+			r := door.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(titled(fmt.Sprintf("n-%d@x.test", i), 0, s, en, "Planning"))})
 			if !r.Completion.OK || r.Info[0].Code != cipmini.InfoConfirmed {
 				b.Fatal(r)
 			}
@@ -49,12 +50,13 @@ func BenchmarkBooking(b *testing.B) {
 	})
 	b.Run("move", func(b *testing.B) {
 		e := benchEnv(b, store.SyncNever)
+		door := cip(e.sched)
 		before := storedParses.Load()
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
 			s, en := slot(i % 1000)
-			r := e.sched.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(titled("m@x.test", i, s, en, "Planning"))})
+			r := door.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(titled("m@x.test", i, s, en, "Planning"))})
 			if !r.Completion.OK || r.Info[0].Code != cipmini.InfoConfirmed {
 				b.Fatal(r)
 			}
@@ -64,16 +66,17 @@ func BenchmarkBooking(b *testing.B) {
 	})
 	b.Run("cancel", func(b *testing.B) {
 		e := benchEnv(b, store.SyncNever)
+		door := cip(e.sched)
 		before := storedParses.Load()
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
 			uid := fmt.Sprintf("c-%d@x.test", i)
 			s, en := slot(i)
-			if r := e.sched.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(titled(uid, 0, s, en, "Planning"))}); !r.Completion.OK {
+			if r := door.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(titled(uid, 0, s, en, "Planning"))}); !r.Completion.OK {
 				b.Fatal(r)
 			}
-			if r := e.sched.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(cancelEvent(uid, 1, stamp1, "carol@rooms.test", "room-1@rooms.test"))}); !r.Completion.OK {
+			if r := door.SendEvent(ctx, &cipmini.Request{Identity: carol, Data: []byte(cancelEvent(uid, 1, stamp1, "carol@rooms.test", "room-1@rooms.test"))}); !r.Completion.OK {
 				b.Fatal(r)
 			}
 			i++
@@ -88,7 +91,7 @@ func BenchmarkBookingsDay(b *testing.B) {
 	e := benchEnv(b, store.SyncNever)
 	for i := 0; i < 1200; i++ {
 		s, en := slot(i)
-		r := e.sched.SendEvent(context.Background(), &cipmini.Request{Identity: carol, Data: []byte(titled(fmt.Sprintf("d-%d@x.test", i), 0, s, en, "Planning"))})
+		r := cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Identity: carol, Data: []byte(titled(fmt.Sprintf("d-%d@x.test", i), 0, s, en, "Planning"))})
 		if !r.Completion.OK {
 			b.Fatal(r)
 		}
