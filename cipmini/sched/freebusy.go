@@ -29,12 +29,12 @@ type FreeBusyAnswer struct {
 // window that does not end after it starts, ErrTooLarge for one longer than
 // vcal.MaxFreeBusyWindow or with more occurrences than FreeBusyBudget
 // covers. It is safe for concurrent use.
-func (s *Scheduler) FreeBusy(id Identity, fr *vcal.FreeBusyRequest) (*FreeBusyAnswer, error) {
+func (s *Scheduler) FreeBusy(id Identity, fr *vcal.FreeBusyRequest) (FreeBusyAnswer, error) {
 	if fr.End.Sub(fr.Start) > vcal.MaxFreeBusyWindow {
-		return nil, WindowTooLarge(nil)
+		return FreeBusyAnswer{}, WindowTooLarge(nil)
 	}
 	if !fr.End.After(fr.Start) {
-		return nil, refusal(ErrInvalid, "Free/busy window is empty")
+		return FreeBusyAnswer{}, refusal(ErrInvalid, "Free/busy window is empty")
 	}
 	var a FreeBusyAnswer
 	stamp := s.Now().UTC().Truncate(time.Second)
@@ -58,11 +58,11 @@ func (s *Scheduler) FreeBusy(id Identity, fr *vcal.FreeBusyRequest) (*FreeBusyAn
 		}
 		busy, tentative, err := s.index.busyCovering(u.ID, fr.Start, fr.End, FreeBusyBudget/max(len(fr.Users), 1))
 		if err != nil {
-			return nil, refusal(ErrTooLarge, "Too many occurrences in the window")
+			return FreeBusyAnswer{}, refusal(ErrTooLarge, "Too many occurrences in the window")
 		}
 		a.Components = append(a.Components, vfreebusy(u.ID, fr.Start, fr.End, stamp, busy, tentative))
 	}
-	return &a, nil
+	return a, nil
 }
 
 // WindowTooLarge is the refusal of a free/busy window longer than
