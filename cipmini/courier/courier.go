@@ -206,7 +206,7 @@ func (c *Courier) exchange(ctx context.Context, m *sched.OutMessage) (*cipmini.R
 		}
 	}
 	var r *cipmini.Reply
-	if m.Verb == cipmini.VerbRSVP.String() {
+	if m.Verb == sched.VerbRSVP {
 		r, err = cl.RSVP(ctx, []byte(m.Data))
 	} else {
 		r, err = cl.SendEvent(ctx, []byte(m.Data))
@@ -277,13 +277,13 @@ func (c *Courier) redirects(m *sched.OutMessage, r *cipmini.Reply, log *slog.Log
 		kind, from, to := strings.ToUpper(f[0]), f[1], f[4]
 		var key string
 		switch {
-		case kind == "USER" && m.Verb == cipmini.VerbSendEvent.String():
+		case kind == "USER" && m.Verb == sched.VerbSendEvent:
 			key = "user " + vcal.NormalizeAddress(from)
 			if !slices.Contains(m.For, vcal.NormalizeAddress(from)) {
 				ignored++
 				continue
 			}
-		case kind == "EVENT" && m.Verb == cipmini.VerbRSVP.String():
+		case kind == "EVENT" && m.Verb == sched.VerbRSVP:
 			key = "event"
 			if from != m.UID {
 				ignored++

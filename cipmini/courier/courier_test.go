@@ -248,3 +248,11 @@ func TestCourierForwardsAndFollowsRedirects(t *testing.T) {
 		t.Fatalf("queue: %+v", q[0])
 	}
 }
+
+// A queued message's verb names the command the courier sends it with:
+// sched spells them as the wire does.
+func TestVerbsAreTheWireCommands(t *testing.T) {
+	if sched.VerbSendEvent != cipmini.VerbSendEvent.String() || sched.VerbRSVP != cipmini.VerbRSVP.String() {
+		t.Fatalf("sched verbs %q, %q; wire %q, %q", sched.VerbSendEvent, sched.VerbRSVP, cipmini.VerbSendEvent, cipmini.VerbRSVP)
+	}
+}

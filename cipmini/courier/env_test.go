@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/backend"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/store"
@@ -82,7 +83,7 @@ func (e *schedEnv) start() {
 		t.Fatal(err)
 	}
 	sched.Now = func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
-	srv := &cipmini.Server{ServerID: "rooms.test", Backend: sched, Auth: e.dir, Logger: quietLog, AuthFailureDelay: -1,
+	srv := &cipmini.Server{ServerID: "rooms.test", Backend: backend.New(sched, quietLog), Auth: backend.NewAuth(e.dir), Logger: quietLog, AuthFailureDelay: -1,
 		MaxConns: 128, MaxConnsPerAddr: 128}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,15 +1,13 @@
 package directory
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -327,22 +325,33 @@ func (d *Directory) Expand(id string) (ids []string, loops bool) {
 	return ids, loops
 }
 
-// Login implements cipmini.Authenticator: the identity is a local user (its
-// local part or full id) or a peer's server id. A name nobody has, or
-// that has no password, is compared against a dummy secret as costly as
-// the configured ones (login.go), so that a wrong name costs what a wrong
-// password costs.
-func (d *Directory) Login(ctx context.Context, remote net.Addr, identity, password string) (cipmini.Identity, error) {
+// ErrLoginFailed is returned by Login for wrong credentials.
+var ErrLoginFailed = errors.New("directory: login failed")
+
+// Account is who a successful Login is: a local user or a peer server.
+type Account struct {
+	// ID is the local user's id or, with Peer set, the peer's server id.
+	ID   string
+	Peer bool
+}
+
+// Login checks a login's credentials (the draft's AUTHENTICATE LOGIN,
+// docs/PROTOCOL.md section 5.2): the identity is a local user (its local
+// part or full id) or a peer's server id. It returns who logged in, or
+// ErrLoginFailed. A name nobody has, or that has no password, is compared
+// against a dummy secret as costly as the configured ones (login.go), so
+// that a wrong name costs what a wrong password costs.
+func (d *Directory) Login(identity, password string) (Account, error) {
 	p, u := d.Peer(identity), d.User(d.UserID(identity))
 	if (p == nil || p.Password == nil) && (u == nil || u.Password == nil) {
 		d.match(d.dummySecret(), password)
-		return cipmini.Identity{}, cipmini.ErrAuthFailed
+		return Account{}, ErrLoginFailed
 	}
 	if p != nil && d.match(p.Password, password) {
-		return cipmini.Identity{Kind: cipmini.Peer, Name: p.ServerID}, nil
+		return Account{ID: p.ServerID, Peer: true}, nil
 	}
 	if u != nil && d.match(u.Password, password) {
-		return cipmini.Identity{Kind: cipmini.User, Name: u.ID}, nil
+		return Account{ID: u.ID}, nil
 	}
-	return cipmini.Identity{}, cipmini.ErrAuthFailed
+	return Account{}, ErrLoginFailed
 }

@@ -9,11 +9,11 @@
 // It implements the identifiers of the draft, sections 1.5 and 1.6, and
 // of docs/PROTOCOL.md section 8 (user ids, aliases, moved users, groups
 // with a depth limit); the login of the draft, section 2.1, and of
-// docs/PROTOCOL.md sections 5.2 and 9.5 (Directory.Login is a
-// cipmini.Authenticator); and the configuration side of docs/PROTOCOL.md
-// sections 9 and 10 (who may invite, who may read free/busy, a resource's
-// policy and limits). Deciding on an invitation by those
-// rules is the scheduler's work, not this package's.
+// docs/PROTOCOL.md sections 5.2 and 9.5 (Directory.Login, which package
+// backend makes the CIP server's Authenticator); and the configuration
+// side of docs/PROTOCOL.md sections 9 and 10 (who may invite, who may read
+// free/busy, a resource's policy and limits). Deciding on an invitation by
+// those rules is the scheduler's work, not this package's.
 //
 // A Directory is built once from the configuration and not changed
 // afterwards; it is then safe for concurrent use.

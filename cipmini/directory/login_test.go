@@ -1,10 +1,8 @@
 package directory
 
 import (
-	"context"
 	"testing"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -26,9 +24,8 @@ func TestLoginDummyHashCost(t *testing.T) {
 	if err := d.AddUser(&User{ID: "room@x.test", Kind: Room}); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	for i, name := range []string{"nobody", "a", "room", "b", "nobody@else.test"} {
-		if _, err := d.Login(ctx, nil, name, "wrong"); err != cipmini.ErrAuthFailed {
+		if _, err := d.Login(name, "wrong"); err != ErrLoginFailed {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if n := d.BcryptChecks(); n != int64(i+1) {
@@ -38,13 +35,13 @@ func TestLoginDummyHashCost(t *testing.T) {
 	if c, err := bcrypt.Cost(d.dummySecret().bcryptHash); err != nil || c != bcrypt.MinCost+1 {
 		t.Fatalf("dummy hash cost %d, %v; want %d", c, err, bcrypt.MinCost+1)
 	}
-	if id, err := d.Login(ctx, nil, "b", "pw"); err != nil || id.Name != "b@x.test" {
+	if id, err := d.Login("b", "pw"); err != nil || id.ID != "b@x.test" || id.Peer {
 		t.Fatalf("right password: %v %v", id, err)
 	}
 	// Without hashes the dummy is a plain secret: no bcrypt at all.
 	plain := NewDirectory("y.test")
 	plain.AddUser(&User{ID: "c@y.test", Kind: Person, Password: PlainSecret("pw")})
-	plain.Login(ctx, nil, "nobody", "pw")
+	plain.Login("nobody", "pw")
 	if plain.BcryptChecks() != 0 || plain.dummySecret().Hashed() {
 		t.Fatal("a dummy bcrypt hash without configured hashes")
 	}

@@ -3,7 +3,6 @@ package sched
 import (
 	"net"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -16,15 +15,15 @@ import (
 
 // mayChange reports whether a session may change (update, move, add or
 // cancel occurrences of, cancel) the stored event old.
-func (s *Scheduler) mayChange(id cipmini.Identity, old *eventRecord) bool {
+func (s *Scheduler) mayChange(id Identity, old *eventRecord) bool {
 	owner := old.Owner
-	if id.Kind == cipmini.Mail {
+	if id.Kind == Mail {
 		return mailIsOwner(s.dir, id, owner)
 	}
 	if s.dir.IsLocal(owner) {
-		return id.Kind == cipmini.User && id.Name == owner
+		return id.Kind == User && id.Name == owner
 	}
-	return id.Kind == cipmini.Peer && s.dir.PeerServes(id.Name, directory.Domain(owner))
+	return id.Kind == Peer && s.dir.PeerServes(id.Name, directory.Domain(owner))
 }
 
 // refuseChange answers a SENDEVENT that may not change the stored event:
@@ -40,7 +39,7 @@ func (s *Scheduler) refuseChange(from Origin, ev *vcal.Event, old *eventRecord, 
 		}
 	})
 	s.log.Warn("store: decision", "uid", ev.UID, "by", who(from), "change", changeKind(ev, old),
-		"organizer", old.Owner, "answer", string(cipmini.InfoPermDenied), "reason", why)
+		"organizer", old.Owner, "answer", OutcomePermDenied.String(), "reason", why)
 	return &Delivery{Result: ResultNotStored, Reason: "only the organizer may change this event",
 		Outcomes: append(info, notFound...)}
 }
@@ -62,11 +61,11 @@ func (s *Scheduler) retransmission(ev *vcal.Event, old *eventRecord, ver version
 // "peer SERVER-ID" or "anonymous ADDRESS".
 func who(from Origin) string {
 	switch from.Identity.Kind {
-	case cipmini.User:
+	case User:
 		return "user " + from.Identity.Name
-	case cipmini.Peer:
+	case Peer:
 		return "peer " + from.Identity.Name
-	case cipmini.Mail:
+	case Mail:
 		return "mail " + from.Identity.Name
 	}
 	addr := "?"

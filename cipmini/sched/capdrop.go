@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
 
@@ -46,7 +45,7 @@ func dropOrder(mine []*queued, now time.Time) map[*queued]int {
 // occurrence. The text is this server's own; it is parsed only when it
 // names a cancellation at all, and only when a queue is over its limits.
 func cancellation(m *OutMessage) bool {
-	if m.Verb != cipmini.VerbSendEvent.String() || m.Partial || !strings.Contains(m.Data, "CANCEL") {
+	if m.Verb != VerbSendEvent || m.Partial || !strings.Contains(m.Data, "CANCEL") {
 		return false
 	}
 	evs, err := vcal.ParseEvents([]byte(m.Data), storedLimits)

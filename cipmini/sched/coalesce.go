@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/store"
 )
 
@@ -101,7 +100,7 @@ func supersedes(n, old *OutMessage) bool {
 	if n.To != old.To || n.UID != old.UID || n.Verb != old.Verb || n.Partial || n.Hops > 0 {
 		return false
 	}
-	if n.Verb == cipmini.VerbRSVP.String() || n.Verb == VerbMailReply {
+	if n.Verb == VerbRSVP || n.Verb == VerbMailReply {
 		return n.From != "" && n.From == old.From
 	}
 	return true
@@ -164,7 +163,7 @@ func Enqueue(tx *store.Tx, msgs []*OutMessage, now time.Time, lim QueueLimits, l
 			if !supersedes(n, q.m) {
 				continue
 			}
-			if n.Verb == cipmini.VerbSendEvent.String() {
+			if n.Verb == VerbSendEvent {
 				left := without(q.m.For, n.For)
 				if len(left) > 0 {
 					q.m.For, changed = left, true
@@ -289,5 +288,5 @@ func capPeer(tx *store.Tx, peer string, all []*queued, now time.Time, lim QueueL
 
 // pastAnswer reports whether m answers for an event already over.
 func pastAnswer(m *OutMessage, now time.Time) bool {
-	return m.Verb == cipmini.VerbRSVP.String() && m.Ends != 0 && m.Ends <= now.Unix()
+	return m.Verb == VerbRSVP && m.Ends != 0 && m.Ends <= now.Unix()
 }

@@ -1,7 +1,11 @@
 // Package sched is cipmini's scheduler: what SENDEVENT, RSVP and FREEBUSY
 // mean for the events of this server's users, kept in a store.DB.
 //
-// A Scheduler implements cipmini.Backend. It owns:
+// Its API is typed: Deliver, Answer and FreeBusy take an identity and
+// parsed values and return typed outcomes and *Error refusals; package
+// backend is the CIP door over it (it parses the data blocks and maps
+// outcomes to wire codes), the HTTP face another. It knows nothing of the
+// wire. It owns:
 //   - the event records (eventrecord.go) and their versioning by SEQUENCE
 //     and DTSTAMP, with the history of every change (history.go);
 //   - authorization: who may invite a local user, change a stored event,

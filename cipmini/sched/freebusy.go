@@ -1,80 +1,87 @@
 package sched
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
 )
 
-// FreeBusy answers a free/busy request (docs/PROTOCOL.md section 7): one
-// VCALENDAR with a VFREEBUSY per user the client may see, then "* NOTFOUND",
-// "* REDIRECT USER" or "* PERMDENIED" for the others.
-func (s *Scheduler) FreeBusy(ctx context.Context, req *cipmini.Request) *cipmini.Reply {
-	fr, err := vcal.ParseFreeBusyRequest(req.Data, nil)
-	if errors.Is(err, vcal.ErrWindowTooLarge) || err == nil && fr.End.Sub(fr.Start) > vcal.MaxFreeBusyWindow {
-		return errorReply(refusal(ErrTooLarge, "Free/busy window over 366 days"))
+// FreeBusyAnswer is what FreeBusy found: a VFREEBUSY for each user the
+// client may see, and an Outcome for each of the others.
+type FreeBusyAnswer struct {
+	// Components are the VFREEBUSY components, in the order the users
+	// were asked.
+	Components []*ical.Component
+	// Refused are the users without one, in the order asked:
+	// OutcomeNotFound (no such user here, or a user of another server),
+	// OutcomeRedirected (moved; To is the new id) or OutcomePermDenied (the
+	// client may not read it).
+	Refused []Outcome
+}
+
+// FreeBusy answers a free/busy request of the client id (docs/PROTOCOL.md
+// section 7): a VFREEBUSY per user the client may see, built from the
+// in-memory index with busy periods clipped to the window and merged, and
+// stamped now. An *Error refuses the request as a whole: ErrInvalid for a
+// window that does not end after it starts, ErrTooLarge for one longer than
+// vcal.MaxFreeBusyWindow or with more occurrences than FreeBusyBudget
+// covers. It is safe for concurrent use.
+func (s *Scheduler) FreeBusy(id Identity, fr *vcal.FreeBusyRequest) (FreeBusyAnswer, error) {
+	if fr.End.Sub(fr.Start) > vcal.MaxFreeBusyWindow {
+		return FreeBusyAnswer{}, WindowTooLarge(nil)
 	}
-	if err != nil {
-		return errorReply(parseError(err))
+	if !fr.End.After(fr.Start) {
+		return FreeBusyAnswer{}, refusal(ErrInvalid, "Free/busy window is empty")
 	}
-	cal := vcal.NewCalendar("REPLY")
-	var info []cipmini.Info
+	var a FreeBusyAnswer
 	stamp := s.Now().UTC().Truncate(time.Second)
 	for _, user := range fr.Users {
 		switch {
 		case !s.dir.IsLocal(user):
-			info = append(info, cipmini.UserInfo(cipmini.InfoNotFound, user))
+			a.Refused = append(a.Refused, Outcome{User: user, Kind: OutcomeNotFound})
 			continue
 		case s.dir.Redirect(user) != "":
-			info = append(info, cipmini.RedirectUser(user, s.dir.Redirect(user)))
+			a.Refused = append(a.Refused, Outcome{User: user, Kind: OutcomeRedirected, To: s.dir.Redirect(user)})
 			continue
 		}
 		u := s.dir.User(user)
 		if u == nil {
-			info = append(info, cipmini.UserInfo(cipmini.InfoNotFound, user))
+			a.Refused = append(a.Refused, Outcome{User: user, Kind: OutcomeNotFound})
 			continue
 		}
-		if !mayReadFreeBusy(req.Identity, u) {
-			info = append(info, cipmini.UserInfo(cipmini.InfoPermDenied, user))
+		if !mayReadFreeBusy(id, u) {
+			a.Refused = append(a.Refused, Outcome{User: user, Kind: OutcomePermDenied})
 			continue
 		}
 		busy, tentative, err := s.index.busyCovering(u.ID, fr.Start, fr.End, FreeBusyBudget/max(len(fr.Users), 1))
 		if err != nil {
-			return errorReply(refusal(ErrTooLarge, "Too many occurrences in the window"))
+			return FreeBusyAnswer{}, refusal(ErrTooLarge, "Too many occurrences in the window")
 		}
-		cal.Children = append(cal.Children, vfreebusy(u.ID, fr.Start, fr.End, stamp, busy, tentative))
+		a.Components = append(a.Components, vfreebusy(u.ID, fr.Start, fr.End, stamp, busy, tentative))
 	}
-	if len(cal.Children) == 0 {
-		return &cipmini.Reply{Info: info, Completion: cipmini.NO(cipmini.CodeNone, "No free/busy information for these users")}
-	}
-	var buf bytes.Buffer
-	if err := vcal.Encode(&buf, cal); err != nil {
-		return errorReply(tempFailure(s.log, "encoding free/busy", err))
-	}
-	code := cipmini.CodeNone
-	if len(info) > 0 {
-		code = cipmini.CodePartial
-	}
-	return &cipmini.Reply{Data: buf.Bytes(), Info: info, Completion: cipmini.OK(code, "Free/busy follows")}
+	return a, nil
+}
+
+// WindowTooLarge is the refusal of a free/busy window longer than
+// vcal.MaxFreeBusyWindow (ErrTooLarge), with its cause when there is one
+// (a vcal.ErrWindowTooLarge from the parser).
+func WindowTooLarge(cause error) *Error {
+	return &Error{Kind: ErrTooLarge, Text: "Free/busy window over 366 days", Err: cause}
 }
 
 // mayReadFreeBusy applies a user's freebusy setting (docs/PROTOCOL.md
 // section 7.4).
-func mayReadFreeBusy(id cipmini.Identity, u *directory.User) bool {
+func mayReadFreeBusy(id Identity, u *directory.User) bool {
 	switch u.FreeBusy {
 	case directory.FreeBusyPublic:
 		return true
 	case directory.FreeBusyAuthenticated:
 		return authenticated(id)
 	}
-	return id.Kind == cipmini.User && id.Name == u.ID
+	return id.Kind == User && id.Name == u.ID
 }
 
 // FreeBusyBudget is how many FREEBUSY periods one answer carries at most,

@@ -29,7 +29,7 @@ func TestSchedulerGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	book := func(uid string) *cipmini.Reply {
 		ev := event(uid, 0, stamp1, "20270501T100000Z", "20270501T110000Z", "tom@x.test", "room-1@rooms.test")
-		return e.sched.SendEvent(ctx, &cipmini.Request{Data: []byte(ev)})
+		return cip(e.sched).SendEvent(ctx, &cipmini.Request{Data: []byte(ev)})
 	}
 	first := make(chan *cipmini.Reply, 1)
 	go func() { first <- book("first@x.test") }()
@@ -79,7 +79,7 @@ func TestSchedulerGroupCommit(t *testing.T) {
 				start := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(k) * time.Hour)
 				ev := event(fmt.Sprintf("g%d@x.test", k), 0, stamp1, start.Format(utcLayout),
 					start.Add(time.Hour).Format(utcLayout), "tom@x.test", "room-1@rooms.test")
-				answers <- answer(e.sched.SendEvent(ctx, &cipmini.Request{Data: []byte(ev)}), nil)
+				answers <- answer(cip(e.sched).SendEvent(ctx, &cipmini.Request{Data: []byte(ev)}), nil)
 			}
 		}(i)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -15,7 +14,7 @@ import (
 const VerbMailReply = "IMIP-REPLY"
 
 // MailOrigin is what the mail door tells the Scheduler about the message
-// a SENDEVENT of a cipmini.Mail identity came in: the Message-ID to answer,
+// a delivery from a Mail identity came in: the Message-ID to answer,
 // and the mail address each local user was invited by (user id to
 // address), which its REPLY names it by.
 type MailOrigin struct {
@@ -33,19 +32,19 @@ func WithMailOrigin(ctx context.Context, o MailOrigin) context.Context {
 // mailIsOwner reports whether a mail identity is the address addr: a mail
 // sender speaks only for itself, and never for a local user (docs/PROTOCOL.md
 // section 16.4).
-func mailIsOwner(dir *directory.Directory, id cipmini.Identity, addr string) bool {
-	return id.Kind == cipmini.Mail && !dir.IsLocal(addr) && strings.EqualFold(id.Name, dir.Canonical(addr))
+func mailIsOwner(dir *directory.Directory, id Identity, addr string) bool {
+	return id.Kind == Mail && !dir.IsLocal(addr) && strings.EqualFold(id.Name, dir.Canonical(addr))
 }
 
 // refuseMail refuses a delivery from a mail identity that is not the
 // event's organizer: a mail sender may organize its own events only. It
 // returns nil when the delivery may go on.
 func (s *Scheduler) refuseMail(from Origin, ev *vcal.Event) *Delivery {
-	if from.Identity.Kind != cipmini.Mail || mailIsOwner(s.dir, from.Identity, ev.Organizer.Address) {
+	if from.Identity.Kind != Mail || mailIsOwner(s.dir, from.Identity, ev.Organizer.Address) {
 		return nil
 	}
 	s.log.Warn("store: decision", "uid", ev.UID, "by", who(from), "organizer", ev.Organizer.Address,
-		"answer", string(cipmini.InfoPermDenied), "reason", "a mail sender may organize its own events only")
+		"answer", OutcomePermDenied.String(), "reason", "a mail sender may organize its own events only")
 	return &Delivery{Result: ResultNotStored, Reason: "the sender is not the organizer"}
 }
 
@@ -53,13 +52,13 @@ func (s *Scheduler) refuseMail(from Origin, ev *vcal.Event) *Delivery {
 // iMIP REPLYs to the organizer's mail address when the event came by mail:
 // a mail organizer has no CIP server to answer to. Other messages pass
 // unchanged.
-func (s *Scheduler) byMail(ctx context.Context, id cipmini.Identity, ev *vcal.Event, d *delivery, out []*OutMessage) ([]*OutMessage, error) {
-	if id.Kind != cipmini.Mail {
+func (s *Scheduler) byMail(ctx context.Context, id Identity, ev *vcal.Event, d *delivery, out []*OutMessage) ([]*OutMessage, error) {
+	if id.Kind != Mail {
 		return out, nil
 	}
 	origin, _ := ctx.Value(mailOriginKey{}).(MailOrigin)
 	for _, m := range out {
-		if m.Verb != cipmini.VerbRSVP.String() || m.From == "" {
+		if m.Verb != VerbRSVP || m.From == "" {
 			continue
 		}
 		user := m.From

@@ -144,7 +144,7 @@ func (w *modelWorld) step() {
 		st := []string{"ACCEPTED", "DECLINED", "TENTATIVE"}[w.rnd.Intn(3)]
 		data := fmt.Sprintf("UID:%s\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n", uid, st, modelRoom)
 		before := rawEvent(w.t, w.db, uid)
-		rep := w.sched.RSVP(ctx, &cipmini.Request{Identity: id, Data: []byte(data)})
+		rep := cip(w.sched).RSVP(ctx, &cipmini.Request{Identity: id, Data: []byte(data)})
 		if id.Name != modelRoom && rawEvent(w.t, w.db, uid) != before {
 			w.t.Fatalf("step %d: %v answered for the room on %s: %+v", w.steps, id, uid, rep)
 		}
@@ -170,7 +170,7 @@ func (w *modelWorld) step() {
 // stored event came from its organizer.
 func (w *modelWorld) send(id cipmini.Identity, uid, data string) {
 	before := rawEvent(w.t, w.db, uid)
-	rep := w.sched.SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(data)})
+	rep := cip(w.sched).SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(data)})
 	after := rawEvent(w.t, w.db, uid)
 	for _, in := range rep.Info {
 		if in.Code == cipmini.InfoDeclined {

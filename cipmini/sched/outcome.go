@@ -1,9 +1,8 @@
 package sched
 
 import (
+	"log/slog"
 	"net"
-
-	"github.com/cipmini/cipmini/cipmini"
 )
 
 // Origin is who asks the Scheduler for a change: the session's identity,
@@ -11,14 +10,14 @@ import (
 // audit trail of anonymous sessions, the client's address (nil when there
 // is none, as for the room panel).
 type Origin struct {
-	Identity cipmini.Identity
+	Identity Identity
 	Addr     net.Addr
 }
 
 // As returns the Origin of a local user acting for itself (a room's panel
 // acting as the room).
 func As(user string) Origin {
-	return Origin{Identity: cipmini.Identity{Kind: cipmini.User, Name: user}}
+	return Origin{Identity: Identity{Kind: User, Name: user}}
 }
 
 // OutcomeKind is what happened to one participant of an event delivered or
@@ -101,6 +100,22 @@ type Delivery struct {
 // ResultNotStored).
 func (d *Delivery) Stored() bool { return d.Result != ResultNotStored }
 
+// Text is the delivery's result in words, as the completion line says it
+// ("Stored", "Not stored: ...").
+func (d *Delivery) Text() string {
+	switch d.Result {
+	case ResultCancelled:
+		return "Cancelled"
+	case ResultPartial:
+		return "Not all participants here received it"
+	case ResultNothingToCancel:
+		return "Nothing to cancel"
+	case ResultNotStored:
+		return "Not stored: " + d.Reason
+	}
+	return "Stored"
+}
+
 // Answered is what Answer did with an RSVP.
 type Answered struct {
 	// Stored reports whether the answer was taken; when not, Reason says
@@ -115,6 +130,18 @@ type Answered struct {
 	// owned by another server (a local attendee answering on its copy);
 	// "" otherwise.
 	SentOnTo string
+}
+
+// Text is the answer's result in words, as the completion line says it
+// ("RSVP stored", "Not stored: ...").
+func (a *Answered) Text() string {
+	switch {
+	case !a.Stored:
+		return "Not stored: " + a.Reason
+	case a.SentOnTo != "":
+		return "RSVP stored; sending it on to " + a.SentOnTo
+	}
+	return "RSVP stored"
 }
 
 // ErrorKind classifies an Error: each kind is one completion code
@@ -162,3 +189,14 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 func refusal(kind ErrorKind, text string) *Error { return &Error{Kind: kind, Text: text} }
+
+// tempFailure logs a storage failure and returns it as ErrTemporary.
+func tempFailure(log *slog.Logger, what string, err error) *Error {
+	log.Error("store: "+what, "err", err)
+	return &Error{Kind: ErrTemporary, Text: "Storage error, try again later", Err: err}
+}
+
+// storeFullError is the refusal of a change by storeFull.
+func storeFullError() *Error {
+	return refusal(ErrStoreFull, "Calendar storage full: new invitations are refused until space is freed")
+}

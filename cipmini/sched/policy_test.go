@@ -254,7 +254,7 @@ func TestSelfBookingChecksConflicts(t *testing.T) {
 		"* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
 	self := func(uid, start, end string) string {
 		ev := event(uid, 0, stamp1, start, end, "room-1@rooms.test", "room-1@rooms.test")
-		return answer(e.sched.SendEvent(context.Background(), &cipmini.Request{
+		return answer(cip(e.sched).SendEvent(context.Background(), &cipmini.Request{
 			Identity: cipmini.Identity{Kind: cipmini.User, Name: "room-1@rooms.test"}, Data: []byte(ev)}), nil)
 	}
 	expect(t, "self-booking over the invitation", self("panel-1@rooms.test", "20270301T103000Z", "20270301T111500Z"),

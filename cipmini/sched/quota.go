@@ -1,9 +1,5 @@
 package sched
 
-import (
-	"github.com/cipmini/cipmini/cipmini"
-)
-
 // DefaultMaxStoreBytes is Scheduler.MaxStoreBytes's default: 64 MiB, some
 // hundred times a busy room's year. A board profile sets its own.
 const DefaultMaxStoreBytes = 64 << 20
@@ -27,9 +23,9 @@ const DefaultAnonymousStoreShare = 0.75
 // storeMark is how far a client may fill the data file: MaxStoreBytes for
 // logged-in users and peers, AnonymousStoreShare of it for anonymous
 // sessions; negative means no cap.
-func (s *Scheduler) storeMark(id cipmini.Identity) int64 {
+func (s *Scheduler) storeMark(id Identity) int64 {
 	limit := s.maxStoreBytes()
-	if limit < 0 || id.Kind != cipmini.Anonymous {
+	if limit < 0 || id.Kind != Anonymous {
 		return limit
 	}
 	share := s.AnonymousStoreShare
@@ -50,7 +46,7 @@ func (s *Scheduler) storeMark(id cipmini.Identity) int64 {
 // the file is over the mark but a quarter of the cap or more of it is
 // dead space, it is compacted first. what names the change in the log
 // line. The caller holds s.mu.
-func (s *Scheduler) storeFull(id cipmini.Identity, uid, what string, n int64) bool {
+func (s *Scheduler) storeFull(id Identity, uid, what string, n int64) bool {
 	limit := s.storeMark(id)
 	if limit < 0 || n <= 0 {
 		return false
@@ -71,7 +67,7 @@ func (s *Scheduler) storeFull(id cipmini.Identity, uid, what string, n int64) bo
 	}
 	s.log.Warn("store: the store is full: "+what+" refused", "uid", uid, "octets", n,
 		"file_bytes", file, "live_bytes", live, "max_store_bytes", s.maxStoreBytes(),
-		"mark", limit, "anonymous", id.Kind == cipmini.Anonymous)
+		"mark", limit, "anonymous", id.Kind == Anonymous)
 	return true
 }
 

@@ -42,7 +42,7 @@ func TestStoreCap(t *testing.T) {
 	s.MaxStoreBytes = 512 << 10
 	alice := cipmini.Identity{Kind: cipmini.User, Name: "alice@rooms.test"}
 	send := func(data []byte) cipmini.Completion {
-		return s.SendEvent(context.Background(), &cipmini.Request{Identity: alice, Data: data}).Completion
+		return cip(s).SendEvent(context.Background(), &cipmini.Request{Identity: alice, Data: data}).Completion
 	}
 	// Twenty updates of one event: the file grows past the cap, the live
 	// data does not; updates are never refused for space.

@@ -81,7 +81,7 @@ func (e *roomsEnv) book(uid string, seq int, room string, start time.Time, cance
 	if cancel {
 		ev = strings.Replace(ev, "METHOD:REQUEST", "METHOD:CANCEL", 1)
 	}
-	r := e.sched.SendEvent(context.Background(), &cipmini.Request{Identity: e.alice, Data: []byte(ev)})
+	r := cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Identity: e.alice, Data: []byte(ev)})
 	return r.Completion.String()
 }
 

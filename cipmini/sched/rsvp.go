@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -155,13 +154,13 @@ func rsvpAnswered(rec *eventRecord, rp *vcal.Reply, ev *vcal.Event) *Answered {
 // (or a server the attendee's domain is an alias of), or anonymous where
 // allow_anonymous_rsvp is set, and then for remote attendees only, never for a
 // local user or resource.
-func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
+func (s *Scheduler) mayAnswerFor(id Identity, attendee string) bool {
 	switch id.Kind {
-	case cipmini.User:
+	case User:
 		return id.Name == s.dir.Canonical(attendee)
-	case cipmini.Peer:
+	case Peer:
 		return !s.dir.IsLocal(attendee) && s.dir.PeerServes(id.Name, directory.Domain(attendee))
-	case cipmini.Mail:
+	case Mail:
 		return mailIsOwner(s.dir, id, attendee)
 	}
 	return s.dir.AllowAnonymousRSVP && !s.dir.IsLocal(attendee)
@@ -169,8 +168,8 @@ func (s *Scheduler) mayAnswerFor(id cipmini.Identity, attendee string) bool {
 
 // answersOwnCopy reports whether a session logged in as a local user answers
 // for itself, on its copy of an event owned elsewhere.
-func (s *Scheduler) answersOwnCopy(id cipmini.Identity, rp *vcal.Reply, rec *eventRecord) bool {
-	if id.Kind != cipmini.User || len(rp.Attendees) != 1 {
+func (s *Scheduler) answersOwnCopy(id Identity, rp *vcal.Reply, rec *eventRecord) bool {
+	if id.Kind != User || len(rp.Attendees) != 1 {
 		return false
 	}
 	user := s.dir.Canonical(rp.Attendees[0].Address)
@@ -216,7 +215,7 @@ func (s *Scheduler) rsvpOnward(from Origin, rp *vcal.Reply, rec *eventRecord) (*
 		return nil, tempFailure(s.log, "writing an answer", err)
 	}
 	server := directory.Domain(rec.Owner)
-	msg := &OutMessage{To: server, Verb: cipmini.VerbRSVP.String(), Data: text, UID: rec.UID, For: []string{rec.Owner}, From: user}
+	msg := &OutMessage{To: server, Verb: VerbRSVP, Data: text, UID: rec.UID, For: []string{rec.Owner}, From: user}
 	s.recordChange(rec, who(from), "rsvp", []string{user})
 	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {
 		return nil, tempFailure(s.log, "storing an answer", err)

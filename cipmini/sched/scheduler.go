@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/cipmini/cipmini/store"
@@ -24,11 +23,12 @@ const (
 	DefaultConflictHorizon = 366 * 24 * time.Hour
 )
 
-// Scheduler carries out SENDEVENT, RSVP and FREEBUSY over a DB, with the
-// users, peers and rules of a Directory (docs/PROTOCOL.md sections 5 to 10).
-// It implements cipmini.Backend and is safe for concurrent use: changes are
-// serialized, so that a resource's decision and its booking are one atomic
-// step, and free/busy answers read an in-memory index.
+// Scheduler carries out what SENDEVENT, RSVP and FREEBUSY ask (Deliver,
+// Answer, FreeBusy) over a DB, with the users, peers and rules of a
+// Directory (docs/PROTOCOL.md sections 5 to 10). It is safe for concurrent
+// use: changes are serialized, so that a resource's decision and its
+// booking are one atomic step, and free/busy answers read an in-memory
+// index.
 type Scheduler struct {
 	db    *store.DB
 	dir   *directory.Directory
@@ -70,8 +70,6 @@ type Scheduler struct {
 	subs    []func()    // called after a change (OnChange)
 	pending atomic.Bool // a change was committed and not yet told
 }
-
-var _ cipmini.Backend = (*Scheduler)(nil)
 
 // NewScheduler returns a Scheduler over db, reading every stored event once
 // to build its free/busy index. A nil logger means slog.Default().
@@ -246,6 +244,3 @@ func (s *Scheduler) reindex(r *eventRecord, ev *vcal.Event) error {
 	s.index.put(r.UID, entries, nil, rec)
 	return nil
 }
-
-// authenticated reports whether a session logged in at all.
-func authenticated(id cipmini.Identity) bool { return id.Kind != cipmini.Anonymous }

@@ -59,7 +59,7 @@ func (e *schedEnv) fill(b *testing.B, n int) {
 	for i := 0; i < n; i++ {
 		s, en := slot(i)
 		ev := event(fmt.Sprintf("fill-%d@x.test", i), 0, stamp1, s, en, "tom@x.test", "room-1@rooms.test")
-		r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)})
+		r := cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)})
 		if !r.Completion.OK || r.Info[0].Code != cipmini.InfoConfirmed {
 			b.Fatalf("fill %d: %+v", i, r)
 		}
@@ -68,7 +68,7 @@ func (e *schedEnv) fill(b *testing.B, n int) {
 
 // serve puts the Scheduler behind a Server on loopback.
 func (e *schedEnv) serve(b *testing.B) string {
-	srv := &cipmini.Server{ServerID: "rooms.test", Backend: e.sched, Auth: e.dir, Logger: quietLog, MaxConns: 100}
+	srv := &cipmini.Server{ServerID: "rooms.test", Backend: cip(e.sched), Auth: CIPAuth(e.dir), Logger: quietLog, MaxConns: 100}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -215,7 +215,7 @@ func (e *schedEnv) fillMixed(b *testing.B) {
 		}
 		ev := event(fmt.Sprintf("mix-%d@x.test", i), 0, stamp1, start, end, "tom@x.test", "hall@rooms.test")
 		ev = strings.Replace(ev, "END:VEVENT", extra+"END:VEVENT", 1)
-		r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)})
+		r := cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)})
 		if !r.Completion.OK {
 			b.Fatalf("fill %d: %+v", i, r)
 		}
@@ -256,14 +256,15 @@ func BenchmarkFreeBusySecondly(b *testing.B) {
 	e := benchEnv(b, store.SyncNever)
 	ev := event("sec@x.test", 0, stamp1, "20200101T000000Z", "20200101T000001Z", "tom@x.test", "carol@rooms.test")
 	ev = strings.Replace(ev, "END:VEVENT", "RRULE:FREQ=SECONDLY\r\nEND:VEVENT", 1)
-	if r := e.sched.SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)}); !r.Completion.OK {
+	if r := cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Data: []byte(ev)}); !r.Completion.OK {
 		b.Fatal(r)
 	}
 	req := &cipmini.Request{Data: []byte("ATTENDEE: carol@rooms.test\r\nDTSTART: 20260301T100000Z\r\nDTEND: 20260301T110000Z\r\n")}
+	door := cip(e.sched)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if r := e.sched.FreeBusy(context.Background(), req); !r.Completion.OK {
+		if r := door.FreeBusy(context.Background(), req); !r.Completion.OK {
 			b.Fatal(r)
 		}
 	}

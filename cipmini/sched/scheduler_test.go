@@ -75,7 +75,7 @@ func (e *schedEnv) start() {
 		t.Fatal(err)
 	}
 	sched.Now = func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
-	srv := &cipmini.Server{ServerID: "rooms.test", Backend: sched, Auth: e.dir, Logger: quietLog, AuthFailureDelay: -1,
+	srv := &cipmini.Server{ServerID: "rooms.test", Backend: cip(sched), Auth: CIPAuth(e.dir), Logger: quietLog, AuthFailureDelay: -1,
 		MaxConns: 128, MaxConnsPerAddr: 128}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -207,7 +206,7 @@ type delivery struct {
 //
 // textEv is ev when text is its encoding (see newText): it is used as the
 // stored event, so that the text is not parsed again.
-func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecord, ver version, text string, textEv *vcal.Event) *delivery {
+func (s *Scheduler) deliver(id Identity, ev *vcal.Event, old *eventRecord, ver version, text string, textEv *vcal.Event) *delivery {
 	owner := s.dir.Canonical(ev.Organizer.Address)
 	wholeCancel := ev.Cancelled && ev.RecurrenceID.IsZero()
 	rec := &eventRecord{UID: ev.UID, Sequence: ev.Sequence, Owner: owner, Cancelled: wholeCancel,
@@ -254,7 +253,7 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 		}
 	}
 	ownerLocal := s.dir.IsLocal(owner)
-	actsAsOwner := id.Kind == cipmini.User && id.Name == owner
+	actsAsOwner := id.Kind == User && id.Name == owner
 	s.eachRecipient(ev, func(group string) {
 		s.log.Warn("store: group loop cut", "group", group, "uid", ev.UID)
 	}, func(addr, _ string, p vcal.Participant) {
@@ -273,7 +272,7 @@ func (s *Scheduler) deliver(id cipmini.Identity, ev *vcal.Event, old *eventRecor
 }
 
 // deliverOne handles one local or remote participant.
-func (s *Scheduler) deliverOne(d *delivery, id cipmini.Identity, ev *vcal.Event, old *eventRecord,
+func (s *Scheduler) deliverOne(d *delivery, id Identity, ev *vcal.Event, old *eventRecord,
 	keepAnswers bool, addr string, p vcal.Participant, ownerDenied bool) {
 	info := func(k OutcomeKind, why string) { d.info = append(d.info, Outcome{User: addr, Kind: k, Reason: why}) }
 	problem := func(k OutcomeKind, to string) { d.problems = append(d.problems, Outcome{User: addr, Kind: k, To: to}) }
@@ -397,11 +396,11 @@ func participants(ev *vcal.Event) []vcal.Participant {
 // section 11.2): the event itself for each other server with attendees, when
 // the client is the local owner; and, when the owner is elsewhere, an RSVP to
 // the owner's server for each resource that answered automatically.
-func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) ([]*OutMessage, error) {
+func (s *Scheduler) outgoing(id Identity, ev *vcal.Event, d *delivery) ([]*OutMessage, error) {
 	var out []*OutMessage
 	owner := d.rec.Owner
 	if s.dir.IsLocal(owner) {
-		if id.Kind != cipmini.User || id.Name != owner {
+		if id.Kind != User || id.Name != owner {
 			return nil, nil
 		}
 		data := d.rec.ICal
@@ -420,7 +419,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 			server := directory.Domain(a.Address)
 			m := byServer[server]
 			if m == nil {
-				m = &OutMessage{To: server, Verb: cipmini.VerbSendEvent.String(), Data: data, UID: ev.UID,
+				m = &OutMessage{To: server, Verb: VerbSendEvent, Data: data, UID: ev.UID,
 					Partial: ev.Cancelled && !ev.RecurrenceID.IsZero()}
 				byServer[server] = m
 				out = append(out, m)
@@ -434,7 +433,7 @@ func (s *Scheduler) outgoing(id cipmini.Identity, ev *vcal.Event, d *delivery) (
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &OutMessage{To: directory.Domain(owner), Verb: cipmini.VerbRSVP.String(), Data: text,
+		out = append(out, &OutMessage{To: directory.Domain(owner), Verb: VerbRSVP, Data: text,
 			UID: ev.UID, For: []string{owner}, From: user})
 	}
 	return out, nil

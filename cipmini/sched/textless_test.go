@@ -12,7 +12,7 @@ import (
 
 // sendAs has id send the event text and returns the whole answer.
 func (e *roomsEnv) sendAs(id cipmini.Identity, ev string) string {
-	return answer(e.sched.SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(ev)}), nil)
+	return answer(cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(ev)}), nil)
 }
 
 // A declined invitation and a tombstone are one kind of record: no text,

@@ -21,7 +21,7 @@ func withSummary(ev, summary string) string {
 // stored text was parsed again meanwhile.
 func (e *roomsEnv) sendCounted(id cipmini.Identity, ev string) (string, int64) {
 	before := storedParses.Load()
-	r := e.sched.SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(ev)})
+	r := cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(ev)})
 	return r.Completion.String(), storedParses.Load() - before
 }
 

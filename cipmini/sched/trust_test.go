@@ -171,7 +171,7 @@ func TestRSVPAuthority(t *testing.T) {
 		"* CONFIRMED bob@b.test\n* CONFIRMED alice@rooms.test\nOK 000 RSVP stored")
 	expect(t, "one booking", e.busy(anon, "room-1@rooms.test", "20270301T000000Z", "20270302T000000Z"), "20270301T100000Z/20270301T110000Z BUSY")
 	// The room itself (its panel, or `cipmini answer`) accepting over a clash.
-	rep := e.sched.RSVP(context.Background(), &cipmini.Request{Identity: cipmini.Identity{Kind: cipmini.User, Name: "room-1@rooms.test"},
+	rep := cip(e.sched).RSVP(context.Background(), &cipmini.Request{Identity: cipmini.Identity{Kind: cipmini.User, Name: "room-1@rooms.test"},
 		Data: []byte("UID: r1@rooms.test\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:room-1@rooms.test\r\n")})
 	if rep.Completion.OK || len(rep.Info) != 1 || rep.Info[0].Code != cipmini.InfoDeclined {
 		t.Fatalf("the room accepting over a clash: %+v", rep)
@@ -222,7 +222,7 @@ func TestOwnBookingExtensionIsJudged(t *testing.T) {
 	e := newSchedEnv(t)
 	room := cipmini.Identity{Kind: cipmini.User, Name: "room-1@rooms.test"}
 	send := func(data string) *cipmini.Reply {
-		return e.sched.SendEvent(context.Background(), &cipmini.Request{Identity: room, Data: []byte(data)})
+		return cip(e.sched).SendEvent(context.Background(), &cipmini.Request{Identity: room, Data: []byte(data)})
 	}
 	own := event("p@rooms.test", 0, stamp1, "20270301T100000Z", "20270301T110000Z", "room-1@rooms.test", "room-1@rooms.test")
 	if r := send(own); !r.Completion.OK {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cipmini/cipmini/cipmini"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/emersion/go-ical"
@@ -144,7 +143,7 @@ func (s *Scheduler) FreeBusyComponent(user string, from, to, stamp time.Time) (*
 // MayReadFreeBusy reports whether a client with identity id may read the
 // local user u's free/busy time: the rule FREEBUSY applies
 // (docs/PROTOCOL.md section 7.4).
-func MayReadFreeBusy(id cipmini.Identity, u *directory.User) bool { return mayReadFreeBusy(id, u) }
+func MayReadFreeBusy(id Identity, u *directory.User) bool { return mayReadFreeBusy(id, u) }
 
 // StoredEvent returns the stored, parsed event with this UID and its owner,
 // or nil when none is stored or it keeps no text (an invitation declined

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/backend"
 	"github.com/cipmini/cipmini/cipmini/imip"
 	"github.com/cipmini/cipmini/cipmini/sched"
 	"github.com/cipmini/cipmini/cmd/cipmini/web"
@@ -105,7 +106,7 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 		return nil, err
 	}
 	d.httpd = cfg.newWeb(sch, dir, db, refKey, logger)
-	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cipmini.Chain(sch, cfg.rateLimit(), d.httpd.Metrics()), Auth: dir, Logger: logger, MaxConns: cfg.MaxConns}
+	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cipmini.Chain(backend.New(sch, logger), cfg.rateLimit(), d.httpd.Metrics()), Auth: backend.NewAuth(dir), Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(d.srv, d.sec)
 	cfg.applyQuotas(d.srv, sch)
 	go dir.PrepareLogin()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/backend"
 )
 
 // Last-Modified follows the scheduler's changes, whichever door they came
@@ -29,7 +30,7 @@ func TestLastModifiedFollowsScheduler(t *testing.T) {
 		t.Fatalf("Last-Modified %q at the start", lm)
 	}
 	send := func(data []byte) *cipmini.Reply {
-		return e.sched.SendEvent(context.Background(), &cipmini.Request{
+		return backend.New(e.sched, quietLog).SendEvent(context.Background(), &cipmini.Request{
 			Identity: cipmini.Identity{Kind: cipmini.User, Name: "alice@rooms.test"}, Data: data})
 	}
 

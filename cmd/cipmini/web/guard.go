@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/sched"
 )
 
 // maxPINFailures is the count of recent failures (wrong PINs, and wrong
@@ -42,15 +43,15 @@ func pause(r *http.Request, d time.Duration) {
 // password is looked at; past the limit it is refused unchecked (429);
 // a failure is answered 401 after the shared, growing delay. It writes
 // the error answer and returns false when the request cannot go on.
-func (s *Server) basicLogin(w http.ResponseWriter, r *http.Request, login, pw string) (cipmini.Identity, bool) {
+func (s *Server) basicLogin(w http.ResponseWriter, r *http.Request, login, pw string) (sched.Identity, bool) {
 	addr := remoteAddr(r)
 	attempt, ok := s.guard().Reserve(addr)
 	if !ok {
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "web: too many failed logins, try again later", http.StatusTooManyRequests)
-		return cipmini.Identity{}, false
+		return sched.Identity{}, false
 	}
-	id, err := s.dir.Login(r.Context(), addr, login, pw)
+	acc, err := s.dir.Login(login, pw)
 	if err != nil {
 		d, blocked := attempt.Failed()
 		if blocked {
@@ -59,10 +60,10 @@ func (s *Server) basicLogin(w http.ResponseWriter, r *http.Request, login, pw st
 		pause(r, d)
 		w.Header().Set("WWW-Authenticate", `Basic realm="cipmini", charset="UTF-8"`)
 		http.Error(w, "web: login failed", http.StatusUnauthorized)
-		return cipmini.Identity{}, false
+		return sched.Identity{}, false
 	}
 	attempt.Succeeded()
-	return id, true
+	return sched.IdentityOf(acc), true
 }
 
 // checkPIN checks a panel action's PIN. A request without one is refused

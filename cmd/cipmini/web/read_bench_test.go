@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
+	"github.com/cipmini/cipmini/cipmini/backend"
 )
 
 // benchReads returns a handler over a store where room-2 (titles shown)
@@ -18,12 +19,13 @@ import (
 func benchReads(b *testing.B, n int) http.Handler {
 	clock := &testClock{now: t0}
 	db, dir, sch := newCalendarBackend(b, b.TempDir(), clock.Now)
+	cip := backend.New(sch, quietLog)
 	alice := cipmini.Identity{Kind: cipmini.User, Name: "alice@rooms.test"}
 	day := t0.Truncate(24 * time.Hour)
 	for i := 0; i < n; i++ {
 		start := day.AddDate(0, 0, i/12).Add(time.Duration(i%12) * 2 * time.Hour)
 		data := invitation(fmt.Sprintf("b-%d@test", i), fmt.Sprintf("Meeting %d", i), start, start.Add(time.Hour), []string{"room-2"})
-		if r := sch.SendEvent(context.Background(), &cipmini.Request{Identity: alice, Data: data}); !r.Completion.OK {
+		if r := cip.SendEvent(context.Background(), &cipmini.Request{Identity: alice, Data: data}); !r.Completion.OK {
 			b.Fatal(r)
 		}
 	}

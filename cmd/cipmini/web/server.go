@@ -1,7 +1,8 @@
 // Package web is cipmini's HTTP face: free/busy (.ifb) and ICS feeds of the
 // local users, a room panel for a screen beside the door, /healthz and
-// Prometheus /metrics. It reads and changes the calendar through the same
-// sched.Scheduler that carries out CIP, so both always agree.
+// Prometheus /metrics. It reads and changes the calendar through the typed
+// API of the same sched.Scheduler that CIP reaches through package
+// backend, so both always agree.
 package web
 
 import (
@@ -195,7 +196,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *di
 		http.Error(w, "web: no such user", http.StatusNotFound)
 		return nil
 	}
-	id := cipmini.Identity{}
+	id := sched.Identity{}
 	if login, pw, ok := r.BasicAuth(); ok {
 		got, ok := s.basicLogin(w, r, login, pw)
 		if !ok {
@@ -204,7 +205,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) *di
 		id = got
 	}
 	if !sched.MayReadFreeBusy(id, u) {
-		if id.Kind == cipmini.Anonymous {
+		if id.Kind == sched.Anonymous {
 			w.Header().Set("WWW-Authenticate", `Basic realm="cipmini", charset="UTF-8"`)
 			http.Error(w, "web: log in to see this calendar", http.StatusUnauthorized)
 			return nil

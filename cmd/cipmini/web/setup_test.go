@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cipmini/cipmini/cipmini/backend"
 	"github.com/cipmini/cipmini/cipmini/caltime"
 	"github.com/cipmini/cipmini/cipmini/directory"
 	"github.com/cipmini/cipmini/cipmini/sched"
@@ -131,7 +132,7 @@ func newEnvIn(t *testing.T, data string, edit ...func(*Options)) *testEnv {
 	e := &testEnv{t: t, clock: &testClock{now: t0}}
 	e.db, e.dir, e.sched = newCalendarBackend(t, data, e.clock.Now)
 	e.web = e.newServer(edit...)
-	e.backend = cipmini.Chain(e.sched, e.web.Metrics())
+	e.backend = cipmini.Chain(backend.New(e.sched, quietLog), e.web.Metrics())
 	e.h = e.web.Handler()
 	return e
 }
