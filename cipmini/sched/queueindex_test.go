@@ -2,6 +2,9 @@ package sched
 
 import (
 	"encoding/json"
+	"math/rand"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +182,170 @@ func TestQueueIndexFollowsTheQueue(t *testing.T) {
 			}
 			checkQueueIndex(t, e.db)
 		}
+	}
+}
+
+// modelQueue is the outgoing queue as Enqueue kept it before the index:
+// every message of the peers concerned read and ranked on each commit.
+// Sizes are the messages' stored sizes as they are now.
+type modelQueue struct {
+	msgs               []*OutMessage // in id order
+	coalesced, dropped int
+}
+
+func modelSize(m *OutMessage) int64 {
+	b, _ := json.Marshal(m)
+	return int64(len(outKey(m.ID)) + len(b))
+}
+
+func (q *modelQueue) enqueue(msgs []*OutMessage, now time.Time, lim QueueLimits) {
+	lim = lim.resolved()
+	var kept []*OutMessage
+	for _, old := range q.msgs {
+		gone := false
+		for _, n := range msgs {
+			if !supersedes(n, old) {
+				continue
+			}
+			if n.Verb == "SENDEVENT" {
+				if left := without(old.For, n.For); len(left) > 0 {
+					old.For = left
+					continue
+				}
+			}
+			gone = true
+			break
+		}
+		if gone {
+			q.coalesced++
+		} else {
+			kept = append(kept, old)
+		}
+	}
+	fresh := map[*OutMessage]bool{}
+	for _, m := range msgs {
+		c := *m
+		c.For = append([]string(nil), m.For...)
+		kept = append(kept, &c)
+		fresh[&c] = true
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].ID < kept[j].ID })
+	for _, peer := range []string{"y.test", "z.test"} {
+		if !slices.ContainsFunc(msgs, func(m *OutMessage) bool { return m.To == peer }) {
+			continue // only the peers of this commit are capped
+		}
+		var mine []*OutMessage
+		count, bytes := 0, int64(0)
+		for _, m := range kept {
+			if m.To == peer {
+				mine = append(mine, m)
+				count++
+				bytes += modelSize(m)
+			}
+		}
+		over := func() bool {
+			return (lim.MaxPerPeer > 0 && count > lim.MaxPerPeer) || (lim.MaxBytesPerPeer > 0 && bytes > lim.MaxBytesPerPeer)
+		}
+		if !over() {
+			continue
+		}
+		rank := map[*OutMessage]int{}
+		cancelled := map[string]bool{}
+		for _, m := range mine {
+			if cancellation(m) {
+				rank[m] = 3
+				cancelled[m.UID] = true
+			}
+		}
+		for _, m := range mine {
+			switch {
+			case rank[m] == 3:
+			case m.Verb == "RSVP" && m.Ends != 0 && m.Ends <= now.Unix():
+				rank[m] = 0
+			case cancelled[m.UID]:
+				rank[m] = 1
+			default:
+				rank[m] = 2
+			}
+		}
+		sort.SliceStable(mine, func(i, j int) bool { return rank[mine[i]] < rank[mine[j]] })
+		drop := map[*OutMessage]bool{}
+		for _, m := range mine {
+			if !over() {
+				break
+			}
+			if fresh[m] || rank[m] == 3 {
+				continue
+			}
+			drop[m] = true
+			count--
+			bytes -= modelSize(m)
+			q.dropped++
+		}
+		kept = slices.DeleteFunc(kept, func(m *OutMessage) bool { return drop[m] })
+	}
+	q.msgs = kept
+}
+
+// Enqueue with the index keeps, coalesces and drops exactly the messages
+// the reading of the whole queue did, over random commits of answers,
+// events, cancellations and single occurrences for two peers.
+func TestQueueIndexMatchesModel(t *testing.T) {
+	e := newSchedEnv(t)
+	now := time.Date(2027, 3, 15, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewSource(17))
+	var model modelQueue
+	seq := uint64(0)
+	pick := func(list ...string) string { return list[rng.Intn(len(list))] }
+	for step := 0; step < 400; step++ {
+		var msgs []*OutMessage
+		for range 1 + rng.Intn(3) {
+			seq++
+			to := pick("y.test", "z.test")
+			uid := pick("a@rooms.test", "b@rooms.test", "c@rooms.test", "d@rooms.test", "e@rooms.test", "f@rooms.test")
+			m := &OutMessage{ID: NewOutID(now, seq), To: to, UID: uid, State: OutQueued, Created: now.Unix(), NextTry: now.Unix()}
+			switch rng.Intn(5) {
+			case 0, 1:
+				m.Verb, m.From = "RSVP", pick("room-1@rooms.test", "carol@rooms.test", "")
+				m.Ends = now.Unix() + int64(rng.Intn(9)-4)*86400
+				m.For = []string{"p@" + to}
+				m.Data = "BEGIN:VCALENDAR\r\nUID:" + uid + "\r\nEND:VCALENDAR\r\n"
+			case 2:
+				m.Verb, m.For = "SENDEVENT", []string{"p@" + to}
+				m.Data = cancelEvent(uid, 1, stamp2, "alice@rooms.test", "p@"+to)
+			default:
+				m.Verb = "SENDEVENT"
+				m.For = []string{pick("p@", "q@", "r@") + to}
+				if rng.Intn(2) == 0 {
+					m.For = append(m.For, "s@"+to)
+				}
+				m.Partial = rng.Intn(6) == 0
+				m.Data = event(uid, 0, stamp1, "20270301T100000Z", "20270301T110000Z", "alice@rooms.test", m.For...)
+			}
+			msgs = append(msgs, m)
+		}
+		lim := QueueLimits{MaxPerPeer: 3 + rng.Intn(6), MaxBytesPerPeer: int64(2000 + rng.Intn(4000))}
+		model.enqueue(msgs, now, lim)
+		if err := e.db.Update(func(tx *store.Tx) error { return Enqueue(tx, msgs, now, lim, quietLog) }); err != nil {
+			t.Fatal(err)
+		}
+		got := queueOf(t, e.db)
+		if len(got) != len(model.msgs) {
+			t.Fatalf("step %d: %d messages, the model %d", step, len(got), len(model.msgs))
+		}
+		for i, m := range got {
+			w := model.msgs[i]
+			if m.ID != w.ID || !slices.Equal(m.For, w.For) {
+				t.Fatalf("step %d: message %d is %s for %v, the model's %s for %v", step, i, m.ID, m.For, w.ID, w.For)
+			}
+		}
+		st, err := ReadQueueStats(e.db)
+		if err != nil || st.Coalesced != uint64(model.coalesced) || st.Dropped != uint64(model.dropped) {
+			t.Fatalf("step %d: counters %+v, %v; the model %d coalesced, %d dropped", step, st, err, model.coalesced, model.dropped)
+		}
+	}
+	checkQueueIndex(t, e.db)
+	if model.coalesced == 0 || model.dropped == 0 {
+		t.Fatalf("the sequence coalesced %d and dropped %d: it tests nothing", model.coalesced, model.dropped)
 	}
 }
