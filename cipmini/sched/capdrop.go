@@ -1,43 +1,128 @@
 package sched
 
 import (
+	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
+	"github.com/cipmini/cipmini/store"
 )
 
-// Ranks of a queued message when its peer's queue is over its limits
-// (capPeer): lower ranks are dropped first; keepCancel is never dropped.
-const (
-	dropPastAnswer = iota // an answer for an event already over
-	dropMoot              // about an event whose cancellation is queued too
-	dropOther             // any other message
-	keepCancel            // the cancellation of a whole event
-)
-
-// dropOrder ranks the messages of one peer's queue for capPeer.
-func dropOrder(mine []*queued, now time.Time) map[*queued]int {
-	order := make(map[*queued]int, len(mine))
+// dropCandidates calls take with the messages queued for peer in the
+// order they are dropped when its queue is over its limits (capPeer),
+// until take returns false: first the answers (RSVP) for events already
+// over, then the messages about an event whose cancellation is queued for
+// this peer, then any other message; each oldest first. Cancellations of
+// whole events and the messages in fresh are never offered. Each step
+// reads only the index entries it offers from (queueindex.go), and
+// answers and cancellations are found by their own index: in the common
+// case, with none over and none cancelled, the step offers the oldest
+// message after reading a few keys. take must not change tx.
+func dropCandidates(tx *store.Tx, peer string, fresh map[string]bool, now time.Time, take func(id string, x outMeta) bool) error {
+	ph := indexHash(peer)
+	type entry struct {
+		id string
+		x  outMeta
+	}
+	offer := func(list []entry) bool {
+		sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+		for _, e := range list {
+			if !take(e.id, e.x) {
+				return false
+			}
+		}
+		return true
+	}
+	meta := func(id string) (outMeta, error) {
+		val, err := tx.Get(outPeerPrefix + ph + ":" + id)
+		if err != nil {
+			return outMeta{}, fmt.Errorf("sched: queue index of message %s: %w", id, err)
+		}
+		return decodeMeta(val)
+	}
+	// Answers for events already over: the answers by end, up to now.
+	var ids []string
+	prefix := outEndsPrefix + ph + ":"
+	bound := endsKey(ph, now.Unix(), "~")
+	err := tx.AscendKeys(prefix+"*", func(key, _ string) bool {
+		if key > bound {
+			return false
+		}
+		if _, id, ok := strings.Cut(key[len(prefix):], ":"); ok && !fresh[id] {
+			ids = append(ids, id)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	var past []entry
+	for _, id := range ids {
+		x, err := meta(id)
+		if err != nil {
+			return err
+		}
+		past = append(past, entry{id, x})
+	}
+	if !offer(past) {
+		return nil
+	}
+	// Messages about a cancelled event.
 	cancelled := map[string]bool{}
-	for _, q := range mine {
-		if cancellation(q.m) {
-			order[q] = keepCancel
-			cancelled[q.m.UID] = true
+	err = tx.AscendKeys(outCancelPrefix+ph+":*", func(_, uid string) bool {
+		cancelled[uid] = true
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	var moot []entry
+	for uid := range cancelled {
+		prefix := outUIDPrefix + indexHash(peer, uid) + ":"
+		ids = ids[:0]
+		err := tx.AscendKeys(prefix+"*", func(key, _ string) bool {
+			if id := key[len(prefix):]; !fresh[id] {
+				ids = append(ids, id)
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			x, err := meta(id)
+			if err != nil {
+				return err
+			}
+			if x.kind != kindCancel && !x.pastAnswer(now.Unix()) {
+				moot = append(moot, entry{id, x})
+			}
 		}
 	}
-	for _, q := range mine {
-		switch {
-		case order[q] == keepCancel:
-		case pastAnswer(q.m, now):
-			order[q] = dropPastAnswer
-		case cancelled[q.m.UID]:
-			order[q] = dropMoot
-		default:
-			order[q] = dropOther
-		}
+	if !offer(moot) {
+		return nil
 	}
-	return order
+	// Any other message, in id order.
+	prefix = outPeerPrefix + ph + ":"
+	var bad error
+	err = tx.AscendKeys(prefix+"*", func(key, val string) bool {
+		id := key[len(prefix):]
+		x, err := decodeMeta(val)
+		if err != nil {
+			bad = err
+			return false
+		}
+		if fresh[id] || x.kind == kindCancel || x.pastAnswer(now.Unix()) || cancelled[x.uid] {
+			return true
+		}
+		return take(id, x)
+	})
+	if err == nil {
+		err = bad
+	}
+	return err
 }
 
 // cancellation reports whether m cancels a whole event: a SENDEVENT whose

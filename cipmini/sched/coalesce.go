@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/cipmini/cipmini/store"
@@ -84,13 +82,6 @@ func queueStatsTx(tx *store.Tx) (QueueStats, error) {
 	return st, nil
 }
 
-// queued is a stored message with its size.
-type queued struct {
-	m     *OutMessage
-	bytes int64
-	fresh bool // queued by this commit
-}
-
 // supersedes reports whether the new message n makes the queued message
 // old obsolete for the attendee addr: same event, same recipient server,
 // same kind, and for an answer the same answering attendee. A message
@@ -111,40 +102,15 @@ func supersedes(n, old *OutMessage) bool {
 // msgs (a later answer of the same attendee, a later version or the
 // cancellation of the same event for the same attendees) is deleted, or
 // for a SENDEVENT still meant for other attendees, narrowed to them. It
-// returns the counts for the log and the counters.
+// returns the counts for the log and the counters. It reads only the
+// messages about the events of msgs for their peers, and the queue's
+// index (queueindex.go), whatever the length of the queue.
 func Enqueue(tx *store.Tx, msgs []*OutMessage, now time.Time, lim QueueLimits, log *slog.Logger) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	lim = lim.resolved()
-	peers := map[string]bool{}
-	uids := map[string]bool{}
-	for _, m := range msgs {
-		peers[m.To] = true
-		uids[m.UID] = true
-	}
-	// The queue of the peers concerned; other peers' messages are only
-	// looked at for their key.
-	var all []*queued
-	var bad error
-	err := tx.AscendKeys(outKeyPrefix+"*", func(key, val string) bool {
-		if !mentionsAny(val, peers) {
-			return true
-		}
-		var m OutMessage
-		if err := json.Unmarshal([]byte(val), &m); err != nil {
-			bad = fmt.Errorf("store: message %s: %w", key, err)
-			return false
-		}
-		if peers[m.To] {
-			all = append(all, &queued{m: &m, bytes: int64(len(key) + len(val))})
-		}
-		return true
-	})
-	if err == nil {
-		err = bad
-	}
-	if err != nil {
+	if err := ensureQueueIndex(tx); err != nil {
 		return err
 	}
 	st, err := queueStatsTx(tx)
@@ -152,52 +118,39 @@ func Enqueue(tx *store.Tx, msgs []*OutMessage, now time.Time, lim QueueLimits, l
 		return err
 	}
 	before := st
-	var kept []*queued
-	for _, q := range all {
-		if !uids[q.m.UID] {
-			kept = append(kept, q)
+	// The messages each new one may supersede: same peer, same event.
+	looked := map[[2]string]bool{}
+	for _, n := range msgs {
+		if looked[[2]string{n.To, n.UID}] {
 			continue
 		}
-		gone, changed := false, false
-		for _, n := range msgs {
-			if !supersedes(n, q.m) {
-				continue
-			}
-			if n.Verb == VerbSendEvent {
-				left := without(q.m.For, n.For)
-				if len(left) > 0 {
-					q.m.For, changed = left, true
-					continue
-				}
-			}
-			gone = true
-			break
+		looked[[2]string{n.To, n.UID}] = true
+		olds, err := queuedAbout(tx, n.To, n.UID)
+		if err != nil {
+			return err
 		}
-		switch {
-		case gone:
-			if err := tx.Delete(outKey(q.m.ID)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		for _, old := range olds {
+			gone, err := coalesce(tx, old, msgs)
+			if err != nil {
 				return err
 			}
-			st.Coalesced++
-			log.Debug("store: queued message superseded", "message", q.m.ID, "to", q.m.To, "uid", q.m.UID)
-		case changed:
-			if err := putOut(tx, q.m); err != nil {
-				return err
+			if gone {
+				st.Coalesced++
+				log.Debug("store: queued message superseded", "message", old.ID, "to", old.To, "uid", old.UID)
 			}
-			kept = append(kept, q)
-		default:
-			kept = append(kept, q)
 		}
 	}
+	peers := map[string]bool{}
+	fresh := map[string]bool{}
 	for _, m := range msgs {
 		if err := putOut(tx, m); err != nil {
 			return err
 		}
-		b, _ := json.Marshal(m)
-		kept = append(kept, &queued{m: m, bytes: int64(len(outKey(m.ID)) + len(b)), fresh: true})
+		peers[m.To] = true
+		fresh[m.ID] = true
 	}
 	for peer := range peers {
-		n, err := capPeer(tx, peer, kept, now, lim, log)
+		n, err := capPeer(tx, peer, fresh, now, lim, log)
 		if err != nil {
 			return err
 		}
@@ -213,15 +166,33 @@ func Enqueue(tx *store.Tx, msgs []*OutMessage, now time.Time, lim QueueLimits, l
 	return tx.Set(queueStatsKey, string(b))
 }
 
-// mentionsAny is a quick filter before decoding a message: its JSON text
-// names one of the peers.
-func mentionsAny(val string, peers map[string]bool) bool {
-	for p := range peers {
-		if strings.Contains(val, p) {
-			return true
+// coalesce deletes the queued message old when one of msgs supersedes it,
+// or narrows a SENDEVENT to the attendees none of them is for, and
+// reports whether it deleted it.
+func coalesce(tx *store.Tx, old *OutMessage, msgs []*OutMessage) (gone bool, err error) {
+	changed := false
+	for _, n := range msgs {
+		if !supersedes(n, old) {
+			continue
 		}
+		if n.Verb == VerbSendEvent {
+			left := without(old.For, n.For)
+			if len(left) > 0 {
+				old.For, changed = left, true
+				continue
+			}
+		}
+		gone = true
+		break
 	}
-	return false
+	switch {
+	case gone:
+		_, err := deleteOut(tx, old.To, old.ID)
+		return true, err
+	case changed:
+		return false, putOut(tx, old)
+	}
+	return false, nil
 }
 
 // without returns the ids of list not in drop.
@@ -236,16 +207,12 @@ func without(list, drop []string) []string {
 }
 
 // capPeer drops messages for peer past the limits and returns how many.
-func capPeer(tx *store.Tx, peer string, all []*queued, now time.Time, lim QueueLimits, log *slog.Logger) (int, error) {
-	var mine []*queued
-	var count int
-	var bytes int64
-	for _, q := range all {
-		if q.m.To == peer {
-			mine = append(mine, q)
-			count++
-			bytes += q.bytes
-		}
+// Victims come in the order of dropCandidates; the messages of this commit
+// (fresh) and the cancellations of whole events are never dropped.
+func capPeer(tx *store.Tx, peer string, fresh map[string]bool, now time.Time, lim QueueLimits, log *slog.Logger) (int, error) {
+	count, bytes, err := peerCount(tx, indexHash(peer))
+	if err != nil {
+		return 0, err
 	}
 	over := func() bool {
 		return (lim.MaxPerPeer > 0 && count > lim.MaxPerPeer) || (lim.MaxBytesPerPeer > 0 && bytes > lim.MaxBytesPerPeer)
@@ -253,40 +220,29 @@ func capPeer(tx *store.Tx, peer string, all []*queued, now time.Time, lim QueueL
 	if !over() {
 		return 0, nil
 	}
-	// Victims in order (dropOrder): answers for events already over, then
-	// messages about an event whose cancellation is queued for this peer,
-	// then any other message; each oldest first. Cancellations of whole
-	// events and this commit's own messages are never dropped.
-	order := dropOrder(mine, now)
-	sort.SliceStable(mine, func(i, j int) bool {
-		ri, rj := order[mine[i]], order[mine[j]]
-		if ri != rj {
-			return ri < rj
-		}
-		return mine[i].m.ID < mine[j].m.ID
+	type victim struct {
+		id string
+		x  outMeta
+	}
+	var victims []victim
+	err = dropCandidates(tx, peer, fresh, now, func(id string, x outMeta) bool {
+		victims = append(victims, victim{id, x})
+		count--
+		bytes -= x.bytes
+		return over()
 	})
+	if err != nil {
+		return 0, err
+	}
 	dropped := 0
-	for _, q := range mine {
-		if !over() {
-			break
-		}
-		if q.fresh || order[q] == keepCancel {
-			continue
-		}
-		if err := tx.Delete(outKey(q.m.ID)); err != nil && !errors.Is(err, store.ErrNotFound) {
+	for _, v := range victims {
+		if _, err := deleteOut(tx, peer, v.id); err != nil {
 			return dropped, err
 		}
-		count--
-		bytes -= q.bytes
 		dropped++
-		log.Warn("store: outgoing queue full for this peer; message dropped", "to", peer, "message", q.m.ID,
-			"command", q.m.Verb, "uid", q.m.UID, "event_over", pastAnswer(q.m, now),
+		log.Warn("store: outgoing queue full for this peer; message dropped", "to", peer, "message", v.id,
+			"command", v.x.verb(), "uid", v.x.uid, "event_over", v.x.pastAnswer(now.Unix()),
 			"max_messages", lim.MaxPerPeer, "max_bytes", lim.MaxBytesPerPeer)
 	}
 	return dropped, nil
-}
-
-// pastAnswer reports whether m answers for an event already over.
-func pastAnswer(m *OutMessage, now time.Time) bool {
-	return m.Verb == VerbRSVP && m.Ends != 0 && m.Ends <= now.Unix()
 }

@@ -16,10 +16,10 @@
 //   - the in-memory free/busy index, rebuilt from the store at start
 //     (busyindex.go, freebusy.go), and the bookings a panel or a feed
 //     shows (view.go);
-//   - the outgoing queue's records (outbox.go, coalesce.go): the answers
-//     and forwarded events queued in the same commit as the change that
-//     causes them, coalesced and bounded per peer, which package courier
-//     delivers;
+//   - the outgoing queue's records (outbox.go, coalesce.go) and their index
+//     (queueindex.go): the answers and forwarded events queued in the same
+//     commit as the change that causes them, coalesced and bounded per
+//     peer, which package courier delivers;
 //   - the store cap and the events' share of it (quota.go), the retention
 //     of events past their last occurrence and their yearly archive files
 //     (retention.go, archive.go), and the offline check of the event

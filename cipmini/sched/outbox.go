@@ -71,15 +71,20 @@ func NewOutID(now time.Time, seq uint64) string {
 	return fmt.Sprintf("%016x-%s", now.UnixNano(), strconv.FormatUint(seq, 36))
 }
 
-// putOut writes a message in a transaction: the Scheduler queues messages in
-// the same commit as the change that causes them, so that a crash never
-// keeps one without the other.
+// putOut writes a message and its index entries (queueindex.go) in a
+// transaction: the Scheduler queues messages in the same commit as the
+// change that causes them, so that a crash never keeps one without the
+// other. The caller has made sure of the index (ensureQueueIndex).
 func putOut(tx *store.Tx, m *OutMessage) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("store: encoding message %s: %w", m.ID, err)
 	}
-	return tx.Set(outKey(m.ID), string(b))
+	key := outKey(m.ID)
+	if err := tx.Set(key, string(b)); err != nil {
+		return err
+	}
+	return indexOut(tx, m.ID, m, int64(len(key)+len(b)))
 }
 
 // Queue returns the outgoing messages in db, oldest first. It is safe for
@@ -112,22 +117,25 @@ func Queue(db *store.DB) ([]*OutMessage, error) {
 // while it was being tried, coalesce.go) stays gone, and RecordTry then
 // reports false: what would follow it must not be queued.
 func RecordTry(tx *store.Tx, m *OutMessage, keep bool) (stored bool, err error) {
+	if err := ensureQueueIndex(tx); err != nil {
+		return false, err
+	}
 	val, err := tx.Get(outKey(m.ID))
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
 		return false, err
 	}
+	var cur OutMessage
+	if err := json.Unmarshal([]byte(val), &cur); err != nil {
+		return false, fmt.Errorf("store: message %s: %w", m.ID, err)
+	}
 	if keep {
-		var cur OutMessage
-		if err := json.Unmarshal([]byte(val), &cur); err != nil {
-			return false, fmt.Errorf("store: message %s: %w", m.ID, err)
-		}
 		cur.Tries, cur.NextTry, cur.State, cur.LastError = m.Tries, m.NextTry, m.State, m.LastError
 		if err := putOut(tx, &cur); err != nil {
 			return false, err
 		}
-	} else if err := tx.Delete(outKey(m.ID)); err != nil && !errors.Is(err, store.ErrNotFound) {
+	} else if _, err := deleteOut(tx, cur.To, m.ID); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -379,18 +379,21 @@ func (s *Scheduler) removeFailed(now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var old []string
+	var old []*OutMessage
 	for _, m := range msgs {
 		if m.State == OutFailed && now.Sub(time.Unix(m.Created, 0)) > FailedKeep {
-			old = append(old, m.ID)
+			old = append(old, m)
 		}
 	}
 	if len(old) == 0 {
 		return 0, nil
 	}
 	err = s.db.Update(func(tx *store.Tx) error {
-		for _, id := range old {
-			if err := tx.Delete(outKey(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := ensureQueueIndex(tx); err != nil {
+			return err
+		}
+		for _, m := range old {
+			if _, err := deleteOut(tx, m.To, m.ID); err != nil {
 				return err
 			}
 		}
