@@ -101,7 +101,7 @@ func ParseEvents(data []byte, lim *Limits) ([]*Event, error) {
 	return eventsFromDoc(doc, l)
 }
 
-func eventsFromDoc(doc *document, l Limits) ([]*Event, error) {
+func eventsFromDoc(doc document, l Limits) ([]*Event, error) {
 	n, err := newNormalizer(doc, l)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func eventsFromDoc(doc *document, l Limits) ([]*Event, error) {
 	}
 	var order []string
 	groups := make(map[string]*group)
-	for _, c := range doc.cal.Children {
+	for _, c := range doc.root.Children {
 		if c.Name != ical.CompEvent && c.Name != ical.CompToDo {
 			continue
 		}

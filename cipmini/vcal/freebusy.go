@@ -39,7 +39,7 @@ func ParseFreeBusyRequest(data []byte, lim *Limits) (*FreeBusyRequest, error) {
 		return nil, err
 	}
 	var c *ical.Component
-	for _, child := range doc.cal.Children {
+	for _, child := range doc.root.Children {
 		if child.Name == ical.CompFreeBusy || doc.bare {
 			c = child
 			break
@@ -152,7 +152,7 @@ func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
 		return nil, err
 	}
 	var out []*FreeBusy
-	for _, c := range doc.cal.Children {
+	for _, c := range doc.root.Children {
 		if c.Name != ical.CompFreeBusy {
 			continue
 		}

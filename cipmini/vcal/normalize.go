@@ -30,21 +30,21 @@ type normalizer struct {
 
 // prepare scans a data block under lim (nil: the defaults) and returns the
 // document with its normalizer, as every Parse function starts.
-func prepare(data []byte, lim *Limits) (*document, *normalizer, error) {
+func prepare(data []byte, lim *Limits) (document, *normalizer, error) {
 	l := lim.resolved()
 	doc, err := decodeBytes(data, &l)
 	if err != nil {
-		return nil, nil, err
+		return document{}, nil, err
 	}
 	n, err := newNormalizer(doc, l)
 	if err != nil {
-		return nil, nil, err
+		return document{}, nil, err
 	}
 	return doc, n, nil
 }
 
-func newNormalizer(doc *document, lim Limits) (*normalizer, error) {
-	cal := doc.cal.Component
+func newNormalizer(doc document, lim Limits) (*normalizer, error) {
+	cal := doc.root
 	n := &normalizer{
 		lim:       lim,
 		zones:     caltime.NewZones(),

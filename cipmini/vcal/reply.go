@@ -48,7 +48,7 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		return nil, err
 	}
 	var c *ical.Component
-	for _, child := range doc.cal.Children {
+	for _, child := range doc.root.Children {
 		if child.Name == ical.CompEvent || child.Name == ical.CompToDo {
 			c = child
 			break
