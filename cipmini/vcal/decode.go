@@ -113,6 +113,12 @@ func groupProps(props []ical.Prop, readOnly bool) ical.Props {
 	}
 	all := make([]ical.Prop, len(props))
 	copy(all, props)
+	return groupSorted(all)
+}
+
+// groupSorted is groupProps without the copy: it sorts all by name, keeping
+// the data order within a name, and returns slices of it.
+func groupSorted(all []ical.Prop) ical.Props {
 	slices.SortStableFunc(all, func(a, b ical.Prop) int { return strings.Compare(a.Name, b.Name) })
 	names := 1
 	for i := 1; i < len(all); i++ {

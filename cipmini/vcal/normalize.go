@@ -18,13 +18,13 @@ type normalizer struct {
 	method      string
 	prodID      string
 	calScale    string
-	zones       *caltime.Zones
-	zoneSrc     map[string]*zoneSource     // the data's VTIMEZONEs by TZID
+	zones       caltime.Zones
+	zoneSrc     map[string]*zoneSource     // the data's VTIMEZONEs by TZID; nil until one
 	zoneOrder   []string                   // TZIDs of zoneSrc in data order
-	zoneComps   map[string]*ical.Component // VTIMEZONEs registered with caltime
+	zoneComps   map[string]*ical.Component // VTIMEZONEs registered with caltime; nil until one
 	zonesLoaded int
 	vcalLoc     *time.Location  // vCalendar 1.0 TZ and DAYLIGHT
-	synthetic   map[string]bool // VTIMEZONEs made by localZone
+	synthetic   map[string]bool // VTIMEZONEs made by localZone; nil until one
 	used        []string        // TZIDs used by the event being built
 }
 
@@ -45,14 +45,7 @@ func prepare(data []byte, lim *Limits) (document, *normalizer, error) {
 
 func newNormalizer(doc document, lim Limits) (*normalizer, error) {
 	cal := doc.root
-	n := &normalizer{
-		lim:       lim,
-		zones:     caltime.NewZones(),
-		zoneComps: make(map[string]*ical.Component),
-		zoneSrc:   make(map[string]*zoneSource),
-		synthetic: make(map[string]bool),
-		prodID:    defaultProdID,
-	}
+	n := &normalizer{lim: lim, prodID: defaultProdID}
 	first := func(c *ical.Component, name string) string {
 		if ps := c.Props[name]; len(ps) > 0 {
 			return strings.TrimSpace(ps[0].Value)

@@ -62,7 +62,10 @@ func (n *normalizer) localZone(tv timeVal) timeVal {
 		if err := n.zones.AddVTimezone(tzid, obs); err != nil {
 			return timeVal{local: tv.local.UTC()}
 		}
-		n.zoneComps[tzid] = timezoneComponent(tzid, obs)
+		n.addZoneComp(tzid, timezoneComponent(tzid, obs))
+		if n.synthetic == nil {
+			n.synthetic = make(map[string]bool)
+		}
 		n.synthetic[tzid] = true
 	}
 	loc, err := n.zones.Location(tzid)
@@ -216,7 +219,7 @@ func (n *normalizer) resolveTime1(v, tzid string, date bool) (timeVal, error) {
 		if err := n.ensureZone(tzid); err != nil {
 			return timeVal{}, err
 		}
-		cv, err = caltime.ParseDateTimeIn(v, tzid, n.zones)
+		cv, err = caltime.ParseDateTimeIn(v, tzid, &n.zones)
 	case n.vcalLoc != nil:
 		cv, err = caltime.ParseDateTime(v, n.vcalLoc)
 	default:
