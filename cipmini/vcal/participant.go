@@ -19,7 +19,11 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 		ci.organizer, hasOrg = part, true
 		set(np)
 	}
-	seen := make(map[string]bool)
+	// Attendees are few: look them up in ci.attendees, through a map only
+	// when there are many.
+	var seen map[string]bool
+	const fewAttendees = 16
+	ci.attendees = make([]Participant, 0, len(c.Props[ical.PropAttendee]))
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
 		part, np, owner, hadStatus, err := n.participant(p, true)
@@ -30,16 +34,24 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 			if !hasOrg {
 				org := Participant{Address: part.Address, CN: part.CN, CUType: part.CUType}
 				ci.organizer, hasOrg = org, true
-				set(n.organizerProp(p, org))
+				set(n.organizerProp(p, org, np.Value))
 			}
 			if !hadStatus {
 				continue
 			}
 		}
-		if seen[part.Address] {
+		if hasAttendee(ci.attendees, seen, part.Address) {
 			continue
 		}
-		seen[part.Address] = true
+		if len(ci.attendees) == fewAttendees {
+			seen = make(map[string]bool, 2*fewAttendees)
+			for _, a := range ci.attendees {
+				seen[a.Address] = true
+			}
+		}
+		if seen != nil {
+			seen[part.Address] = true
+		}
 		ci.attendees = append(ci.attendees, part)
 		set(np)
 	}
@@ -50,6 +62,20 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 		return &MissingError{Prop: "ATTENDEE"}
 	}
 	return nil
+}
+
+// hasAttendee reports whether addr is among the attendees, looked up in
+// seen when it is not nil.
+func hasAttendee(attendees []Participant, seen map[string]bool, addr string) bool {
+	if seen != nil {
+		return seen[addr]
+	}
+	for i := range attendees {
+		if attendees[i].Address == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // participantParams are the parameters participant rewrites itself.
@@ -70,8 +96,9 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 	}
 	part.CN = cleanParamValue(part.CN)
 	part.CUType = cleanParamValue(upperASCII(p.Params.Get("CUTYPE")))
+	value := addressValue(part.Address)
 	if !attendee {
-		return part, n.organizerProp(p, part), false, false, nil
+		return part, n.organizerProp(p, part, value), false, false, nil
 	}
 	role := upperASCII(cleanParamValue(p.Params.Get("ROLE")))
 	owner = role == "OWNER" || role == "ORGANIZER"
@@ -90,25 +117,37 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 		}
 		part.PartStat = ps
 	}
-	np = ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: addressValue(part.Address)}
-	if part.CN != "" {
-		np.Params.Set("CN", part.CN)
+	np = ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: value}
+	// The parameters set here share one array of values, each capped.
+	vals := make([]string, 0, 5)
+	put := func(name, v string) {
+		vals = append(vals, v)
+		np.Params[name] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
-	np.Params.Set("PARTSTAT", part.PartStat)
-	np.Params.Set("ROLE", part.Role)
+	if part.CN != "" {
+		put("CN", part.CN)
+	}
+	put("PARTSTAT", part.PartStat)
+	put("ROLE", part.Role)
 	if part.RSVP {
-		np.Params.Set("RSVP", "TRUE")
+		put("RSVP", "TRUE")
 	}
 	if part.CUType != "" {
-		np.Params.Set("CUTYPE", part.CUType)
+		put("CUTYPE", part.CUType)
 	}
 	return part, np, owner, hadStatus, nil
 }
 
-// organizerProp builds the ORGANIZER property for part, keeping the other
-// parameters of p (SENT-BY, EMAIL, ...).
-func (n *normalizer) organizerProp(p *ical.Prop, part Participant) ical.Prop {
-	np := ical.Prop{Name: ical.PropOrganizer, Params: sanitizeParams(p.Params, participantParams...), Value: addressValue(part.Address)}
+// organizerProp builds the ORGANIZER property for part, whose value is
+// value (addressValue of its address), keeping the other parameters of p
+// (SENT-BY, EMAIL, ...).
+func (n *normalizer) organizerProp(p *ical.Prop, part Participant, value string) ical.Prop {
+	np := ical.Prop{Name: ical.PropOrganizer, Params: sanitizeParams(p.Params, participantParams...), Value: value}
+	if part.CN != "" && part.CUType != "" {
+		vals := []string{part.CN, part.CUType}
+		np.Params["CN"], np.Params["CUTYPE"] = vals[0:1:1], vals[1:2:2]
+		return np
+	}
 	if part.CN != "" {
 		np.Params.Set("CN", part.CN)
 	}
