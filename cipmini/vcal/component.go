@@ -96,14 +96,16 @@ func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 
 	// DTSTAMP
 	ci.stamp = time.Unix(0, 0).UTC()
+	stampText := noStampDefault
 	if p := firstProp(c, "DTSTAMP"); p != nil {
 		cv, err := caltime.ParseDateTime(strings.TrimSpace(p.Value), time.UTC)
 		if err != nil {
 			return nil, propErr("DTSTAMP", p.Value, err)
 		}
 		ci.stamp = cv.Time.UTC()
+		stampText = ci.stamp.Format(utcLayout)
 	}
-	set(simple("DTSTAMP", ci.stamp.Format(utcLayout)))
+	set(simple("DTSTAMP", stampText))
 
 	// DTSTART, DTEND, DUE, DURATION
 	if err := n.normTimes(c, ci, set); err != nil {
@@ -229,7 +231,7 @@ func (n *normalizer) normTimes(c *ical.Component, ci *compInfo, set func(ical.Pr
 		set(np)
 	}
 	if p := firstProp(c, ical.PropDateTimeStart); p != nil {
-		tv, _, err := n.timeProp(p)
+		tv, err := n.timeValue(p)
 		if err != nil {
 			return err
 		}

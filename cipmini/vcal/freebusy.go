@@ -98,12 +98,12 @@ func (n *normalizer) window(c *ical.Component) (start, end time.Time, err error)
 	if ps == nil {
 		return start, end, &MissingError{Prop: "DTSTART"}
 	}
-	st, _, err := n.timeProp(ps)
+	st, err := n.timeValue(ps)
 	if err != nil {
 		return start, end, err
 	}
 	if pe := firstProp(c, ical.PropDateTimeEnd); pe != nil {
-		en, _, err := n.timeProp(pe)
+		en, err := n.timeValue(pe)
 		if err != nil {
 			return start, end, err
 		}
@@ -175,14 +175,14 @@ func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
 			fb.Attendees = append(fb.Attendees, addr)
 		}
 		if p := firstProp(c, ical.PropDateTimeStart); p != nil {
-			tv, _, err := n.timeProp(p)
+			tv, err := n.timeValue(p)
 			if err != nil {
 				return nil, err
 			}
 			fb.Start = tv.utc()
 		}
 		if p := firstProp(c, ical.PropDateTimeEnd); p != nil {
-			tv, _, err := n.timeProp(p)
+			tv, err := n.timeValue(p)
 			if err != nil {
 				return nil, err
 			}

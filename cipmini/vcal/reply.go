@@ -71,14 +71,14 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		r.HasSequence = true
 	}
 	if p := firstProp(c, "DTSTAMP"); p != nil {
-		tv, _, err := n.timeProp(p)
+		tv, err := n.timeValue(p)
 		if err != nil {
 			return nil, err
 		}
 		r.DTStamp = tv.utc()
 	}
 	if p := firstProp(c, "RECURRENCE-ID"); p != nil {
-		tv, _, err := n.timeProp(p)
+		tv, err := n.timeValue(p)
 		if err != nil {
 			return nil, err
 		}
