@@ -71,7 +71,7 @@ func ParseFreeBusyRequest(data []byte, lim *Limits) (*FreeBusyRequest, error) {
 		req.UID = strings.TrimSpace(breakNewlines(p.Value))
 	}
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
-		if req.Organizer, _, _, _, err = n.participant(p, false); err != nil {
+		if req.Organizer, _, _, err = n.participant(p, false); err != nil {
 			return nil, err
 		}
 	}
@@ -161,7 +161,7 @@ func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
 			fb.UID = strings.TrimSpace(breakNewlines(p.Value))
 		}
 		if p := firstProp(c, ical.PropOrganizer); p != nil {
-			if fb.Organizer, _, _, _, err = n.participant(p, false); err != nil {
+			if fb.Organizer, _, _, err = n.participant(p, false); err != nil {
 				return nil, err
 			}
 		}

@@ -12,12 +12,12 @@ import (
 func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(ical.Prop)) error {
 	hasOrg := false
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
-		part, np, _, _, err := n.participant(p, false)
+		part, _, _, err := n.participant(p, false)
 		if err != nil {
 			return err
 		}
 		ci.organizer, hasOrg = part, true
-		set(np)
+		set(n.organizerProp(p, part, addressValue(part.Address)))
 	}
 	// Attendees are few: look them up in ci.attendees, through a map only
 	// when there are many.
@@ -26,15 +26,16 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 	ci.attendees = make([]Participant, 0, len(c.Props[ical.PropAttendee]))
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
-		part, np, owner, hadStatus, err := n.participant(p, true)
+		part, owner, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return err
 		}
+		value := addressValue(part.Address)
 		if owner {
 			if !hasOrg {
 				org := Participant{Address: part.Address, CN: part.CN, CUType: part.CUType}
 				ci.organizer, hasOrg = org, true
-				set(n.organizerProp(p, org, np.Value))
+				set(n.organizerProp(p, org, value))
 			}
 			if !hadStatus {
 				continue
@@ -53,7 +54,7 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 			seen[part.Address] = true
 		}
 		ci.attendees = append(ci.attendees, part)
-		set(np)
+		set(n.attendeeProp(p, part, value))
 	}
 	if !hasOrg {
 		return &MissingError{Prop: "ORGANIZER"}
@@ -84,11 +85,11 @@ var participantParams = []string{"CN", "PARTSTAT", "STATUS", "ROLE", "RSVP", "CU
 // participant reads an ORGANIZER or ATTENDEE. For an attendee it also
 // reports whether it is the vCalendar owner (ROLE=OWNER) and whether it had
 // a STATUS or PARTSTAT.
-func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant, np ical.Prop, owner, hadStatus bool, err error) {
+func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant, owner, hadStatus bool, err error) {
 	name, addrText := splitNameAddr(strings.TrimSpace(p.Value))
 	part.Address = NormalizeAddress(addrText)
 	if !validAddress(part.Address) {
-		return part, np, false, false, propErr(p.Name, p.Value, ErrBadAddress)
+		return part, false, false, propErr(p.Name, p.Value, ErrBadAddress)
 	}
 	part.CN = strings.TrimSpace(p.Params.Get("CN"))
 	if part.CN == "" {
@@ -96,9 +97,8 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 	}
 	part.CN = cleanParamValue(part.CN)
 	part.CUType = cleanParamValue(upperASCII(p.Params.Get("CUTYPE")))
-	value := addressValue(part.Address)
 	if !attendee {
-		return part, n.organizerProp(p, part, value), false, false, nil
+		return part, false, false, nil
 	}
 	role := upperASCII(cleanParamValue(p.Params.Get("ROLE")))
 	owner = role == "OWNER" || role == "ORGANIZER"
@@ -113,11 +113,18 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 		hadStatus = true
 		ps, ok := normalizePartStat(state)
 		if !ok {
-			return part, np, false, false, propErr(p.Name, state, errUnknownState)
+			return part, false, false, propErr(p.Name, state, errUnknownState)
 		}
 		part.PartStat = ps
 	}
-	np = ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: value}
+	return part, owner, hadStatus, nil
+}
+
+// attendeeProp builds the ATTENDEE property for part, read from p, whose
+// value is value (addressValue of its address), keeping the other
+// parameters of p.
+func (n *normalizer) attendeeProp(p *ical.Prop, part Participant, value string) ical.Prop {
+	np := ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: value}
 	// The parameters set here share one array of values, each capped.
 	vals := make([]string, 0, 5)
 	put := func(name, v string) {
@@ -135,7 +142,7 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 	if part.CUType != "" {
 		put("CUTYPE", part.CUType)
 	}
-	return part, np, owner, hadStatus, nil
+	return np
 }
 
 // organizerProp builds the ORGANIZER property for part, whose value is

@@ -89,14 +89,14 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		r.Comment = unescapeText(q.Value)
 	}
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
-		if r.Organizer, _, _, _, err = n.participant(p, false); err != nil {
+		if r.Organizer, _, _, err = n.participant(p, false); err != nil {
 			return nil, err
 		}
 	}
 	var silent []int // attendees without an answer
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
-		part, _, _, hadStatus, err := n.participant(p, true)
+		part, _, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return nil, err
 		}
