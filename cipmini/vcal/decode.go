@@ -1,6 +1,7 @@
 package vcal
 
 import (
+	"bytes"
 	"io"
 	"slices"
 	"strings"
@@ -19,7 +20,7 @@ import (
 //
 // lim nil means the default Limits. Decode is safe for concurrent use.
 func Decode(r io.Reader, lim *Limits) (*ical.Calendar, error) {
-	doc, err := decodeScanner(NewScanner(r, lim), false, false)
+	doc, err := decodeScanner(NewScanner(r, lim), false, false, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -37,19 +38,22 @@ type document struct {
 // read: a property without parameters has nil Params, a component without
 // properties nil Props.
 func decodeBytes(data []byte, lim *Limits) (document, error) {
-	return decodeScanner(newBytesScanner(data, lim), true, true)
+	// One property a line at most: pending is sized once.
+	hint := min(bytes.Count(data, []byte{'\n'})+1, lim.resolved().MaxProperties)
+	return decodeScanner(newBytesScanner(data, lim), true, true, hint)
 }
 
 // decodeScanner builds the components of the content lines of sc. The
 // properties of a component are gathered on a stack until its END (or the
 // end of bare lines) and then laid out in one array, grouped by name
 // (groupProps). readOnly leaves out the empty maps a caller could write to.
-func decodeScanner(sc *Scanner, wholeData, readOnly bool) (document, error) {
+// hint is the number of content lines expected.
+func decodeScanner(sc *Scanner, wholeData, readOnly bool, hint int) (document, error) {
 	var root *ical.Component
 	var stackArr [4]*ical.Component
 	var startArr [4]int
 	stack, starts := stackArr[:0], startArr[:0] // open components, and where their properties start in pending
-	var pending []ical.Prop
+	pending := make([]ical.Prop, 0, hint)
 	for sc.Scan() {
 		ln := sc.Line()
 		if root == nil && sc.Bare() {

@@ -84,15 +84,16 @@ func newNormalizer(doc document, lim Limits) (*normalizer, error) {
 // calendar returns a normalized VCALENDAR holding the VTIMEZONEs in n.used
 // and the given components.
 func (n *normalizer) calendar(comps []*ical.Component) *ical.Calendar {
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.Set(&ical.Prop{Name: ical.PropProductID, Params: ical.Params{}, Value: n.prodID})
+	props := make([]ical.Prop, 2, 4)
+	props[0] = ical.Prop{Name: ical.PropVersion, Params: ical.Params{}, Value: "2.0"}
+	props[1] = ical.Prop{Name: ical.PropProductID, Params: ical.Params{}, Value: n.prodID}
 	if n.calScale != "" {
-		cal.Props.Set(&ical.Prop{Name: ical.PropCalendarScale, Params: ical.Params{}, Value: n.calScale})
+		props = append(props, ical.Prop{Name: ical.PropCalendarScale, Params: ical.Params{}, Value: n.calScale})
 	}
 	if n.method != "" {
-		cal.Props.Set(&ical.Prop{Name: ical.PropMethod, Params: ical.Params{}, Value: n.method})
+		props = append(props, ical.Prop{Name: ical.PropMethod, Params: ical.Params{}, Value: n.method})
 	}
+	cal := &ical.Calendar{Component: &ical.Component{Name: ical.CompCalendar, Props: groupSorted(props)}}
 	var added []*ical.Component
 outer:
 	for _, tzid := range n.used {
@@ -115,8 +116,9 @@ outer:
 			}
 		}
 		added = append(added, z)
-		cal.Children = append(cal.Children, z)
 	}
+	cal.Children = make([]*ical.Component, 0, len(added)+len(comps))
+	cal.Children = append(cal.Children, added...)
 	cal.Children = append(cal.Children, comps...)
 	finalize(cal.Component)
 	return cal
