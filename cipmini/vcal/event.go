@@ -115,7 +115,8 @@ func eventsFromDoc(doc document, l Limits) ([]*Event, error) {
 	}
 	// groups are in order of first appearance; a data block holds few
 	// UIDs, so they are looked up in order, through byUID only when many.
-	var groups []group
+	var groupArr [1]group
+	groups := groupArr[:0]
 	var byUID map[string]int
 	const fewGroups = 8
 	find := func(uid string) int {
