@@ -53,7 +53,11 @@ func NormalizeAddress(s string) string {
 	if at < 0 {
 		return lowerASCII(s)
 	}
-	return lowerASCII(s[:at]) + "@" + strings.ToLower(s[at+1:])
+	local, domain := lowerASCII(s[:at]), strings.ToLower(s[at+1:])
+	if local == s[:at] && domain == s[at+1:] {
+		return s // already in that form
+	}
+	return local + "@" + domain
 }
 
 // splitNameAddr splits "Name <addr>" into its display name and address.

@@ -88,7 +88,7 @@ func EventFromCalendar(cal *ical.Calendar, lim *Limits) (*Event, error) {
 	if cal == nil || cal.Component == nil || cal.Name != ical.CompCalendar {
 		return nil, &MissingError{Prop: "VCALENDAR"}
 	}
-	evs, err := eventsFromDoc(&document{cal: cal}, lim.resolved())
+	evs, err := eventsFromDoc(document{root: cal.Component}, lim.resolved())
 	if err != nil {
 		return nil, err
 	}

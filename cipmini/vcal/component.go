@@ -61,9 +61,16 @@ func firstProp(c *ical.Component, name string) *ical.Prop {
 // normComponent normalizes one VEVENT or VTODO.
 func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 	ci := &compInfo{kind: c.Name}
-	out := ical.NewComponent(c.Name)
+	out := &ical.Component{Name: c.Name}
 	ci.comp = out
-	set := func(p ical.Prop) { out.Props[p.Name] = append(out.Props[p.Name], p) }
+	// The properties are gathered in one array, then grouped by name
+	// (groupSorted) into out.Props.
+	count := 0
+	for _, ps := range c.Props {
+		count += len(ps)
+	}
+	outProps := make([]ical.Prop, 0, count+4)
+	set := func(p ical.Prop) { outProps = append(outProps, p) }
 	simple := func(name, value string) ical.Prop {
 		return ical.Prop{Name: name, Params: ical.Params{}, Value: value}
 	}
@@ -89,14 +96,16 @@ func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 
 	// DTSTAMP
 	ci.stamp = time.Unix(0, 0).UTC()
+	stampText := noStampDefault
 	if p := firstProp(c, "DTSTAMP"); p != nil {
 		cv, err := caltime.ParseDateTime(strings.TrimSpace(p.Value), time.UTC)
 		if err != nil {
 			return nil, propErr("DTSTAMP", p.Value, err)
 		}
 		ci.stamp = cv.Time.UTC()
+		stampText = ci.stamp.Format(utcLayout)
 	}
-	set(simple("DTSTAMP", ci.stamp.Format(utcLayout)))
+	set(simple("DTSTAMP", stampText))
 
 	// DTSTART, DTEND, DUE, DURATION
 	if err := n.normTimes(c, ci, set); err != nil {
@@ -125,15 +134,17 @@ func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 	}
 
 	// SUMMARY (from SUBJECT when absent)
+	summary, hasSummary := ical.Prop{}, false
 	if p := firstProp(c, "SUMMARY"); p != nil {
-		set(sanitizeProp(p, n.vcal10))
+		summary, hasSummary = sanitizeProp(p, n.vcal10), true
 	} else if p := firstProp(c, "SUBJECT"); p != nil {
 		q := *p
 		q.Name = "SUMMARY"
-		set(sanitizeProp(&q, n.vcal10))
+		summary, hasSummary = sanitizeProp(&q, n.vcal10), true
 	}
-	if p := firstProp(out, "SUMMARY"); p != nil {
-		ci.summary = unescapeText(p.Value)
+	if hasSummary {
+		set(summary)
+		ci.summary = unescapeText(summary.Value)
 	}
 
 	// STATUS and TRANSP
@@ -171,6 +182,7 @@ func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 			set(sanitizeProp(&props[i], n.vcal10))
 		}
 	}
+	out.Props = groupSorted(outProps)
 	for _, name := range atMostOnce[c.Name] {
 		if ps := out.Props[name]; len(ps) > 1 {
 			out.Props[name] = ps[:1]
@@ -219,7 +231,7 @@ func (n *normalizer) normTimes(c *ical.Component, ci *compInfo, set func(ical.Pr
 		set(np)
 	}
 	if p := firstProp(c, ical.PropDateTimeStart); p != nil {
-		tv, _, err := n.timeProp(p)
+		tv, err := n.timeValue(p)
 		if err != nil {
 			return err
 		}

@@ -5,11 +5,18 @@ import (
 	"unicode/utf8"
 )
 
-// parseLine splits s.buf into s.line. The line is turned into one string;
-// name, parameter values and value are substrings of it unless they need
-// unescaping or decoding, so parsing is linear in the line length.
+// parseLine splits s.buf into s.line. The line is turned into one string
+// (a substring of the data for a Scanner over bytes, unless the line was
+// folded); parameter values and value are substrings of it unless they need
+// unescaping or decoding, so parsing is linear in the line length. Names
+// are interned (internName).
 func (s *Scanner) parseLine() error {
-	line := string(s.buf)
+	var line string
+	if s.owned {
+		line = string(s.buf)
+	} else {
+		line = s.text[s.off : s.off+len(s.buf)]
+	}
 	ln := &s.line
 	lineNo := ln.Line
 	synErr := func(err error) error { return &SyntaxError{Line: lineNo, Err: err} }
@@ -49,9 +56,13 @@ func (s *Scanner) parseLine() error {
 	// line[i] == ':' here: parseParam stops only at ';' or ':' or fails.
 	value := line[skipBlanks(line, i+1):]
 	s.params = params
+	s.hadParams = s.hadParams || len(params) > 0
 
-	ln.Name = strings.ToUpper(name)
+	ln.Name = internName(name)
 	ln.Params = params
+	if !s.hadParams {
+		ln.Params = nil // as before the first line with parameters
+	}
 	switch ln.Name {
 	case "BEGIN", "END":
 		ln.Value = strings.ToUpper(strings.TrimSpace(value))
@@ -73,7 +84,7 @@ func parseParam(line string, i int) (Param, int, error) {
 	for i < len(line) && isNameChar(line[i]) {
 		i++
 	}
-	name := strings.ToUpper(line[start:i])
+	name := internName(line[start:i])
 	i = skipBlanks(line, i)
 	if name == "" || i >= len(line) {
 		return Param{}, i, ErrBadParam

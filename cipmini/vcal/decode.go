@@ -1,7 +1,10 @@
 package vcal
 
 import (
+	"bytes"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/emersion/go-ical"
 )
@@ -17,74 +20,134 @@ import (
 //
 // lim nil means the default Limits. Decode is safe for concurrent use.
 func Decode(r io.Reader, lim *Limits) (*ical.Calendar, error) {
-	doc, err := decodeScanner(NewScanner(r, lim), false)
+	doc, err := decodeScanner(NewScanner(r, lim), false, false, 0)
 	if err != nil {
 		return nil, err
 	}
-	return doc.cal, nil
+	return &ical.Calendar{Component: doc.root}, nil
 }
 
 // document is a decoded data block.
 type document struct {
-	cal  *ical.Calendar
-	bare bool // the draft's bare property lines
+	root *ical.Component // the VCALENDAR
+	bare bool            // the draft's bare property lines
 }
 
-// decodeBytes decodes a whole data block held in memory; anything but white
-// space after the calendar is an error.
-func decodeBytes(data []byte, lim *Limits) (*document, error) {
-	return decodeScanner(newBytesScanner(data, lim), true)
+// decodeBytes decodes a whole data block held in memory for the normalizer;
+// anything but white space after the calendar is an error. The tree is only
+// read: a property without parameters has nil Params, a component without
+// properties nil Props.
+func decodeBytes(data []byte, lim *Limits) (document, error) {
+	// One property a line at most: pending is sized once.
+	hint := min(bytes.Count(data, []byte{'\n'})+1, lim.resolved().MaxProperties)
+	return decodeScanner(newBytesScanner(data, lim), true, true, hint)
 }
 
-func decodeScanner(sc *Scanner, wholeData bool) (*document, error) {
+// decodeScanner builds the components of the content lines of sc. The
+// properties of a component are gathered on a stack until its END (or the
+// end of bare lines) and then laid out in one array, grouped by name
+// (groupProps). readOnly leaves out the empty maps a caller could write to.
+// hint is the number of content lines expected.
+func decodeScanner(sc *Scanner, wholeData, readOnly bool, hint int) (document, error) {
 	var root *ical.Component
-	var stack []*ical.Component
+	var stackArr [4]*ical.Component
+	var startArr [4]int
+	stack, starts := stackArr[:0], startArr[:0] // open components, and where their properties start in pending
+	pending := make([]ical.Prop, 0, hint)
 	for sc.Scan() {
 		ln := sc.Line()
 		if root == nil && sc.Bare() {
-			root = ical.NewComponent(ical.CompCalendar)
-			ev := ical.NewComponent(ical.CompEvent)
+			root = &ical.Component{Name: ical.CompCalendar}
+			ev := &ical.Component{Name: ical.CompEvent}
 			root.Children = append(root.Children, ev)
-			stack = append(stack, root, ev)
+			stack, starts = append(stack, root, ev), append(starts, 0, 0)
 		}
 		switch ln.Name {
 		case "BEGIN":
-			c := ical.NewComponent(ln.Value)
+			c := &ical.Component{Name: ln.Value}
 			if len(stack) == 0 {
 				root = c
 			} else {
 				top := stack[len(stack)-1]
 				top.Children = append(top.Children, c)
 			}
-			stack = append(stack, c)
+			stack, starts = append(stack, c), append(starts, len(pending))
 		case "END":
-			stack = stack[:len(stack)-1]
+			k := len(stack) - 1
+			stack[k].Props = groupProps(pending[starts[k]:], readOnly)
+			pending = pending[:starts[k]]
+			stack, starts = stack[:k], starts[:k]
 		default:
-			top := stack[len(stack)-1]
-			top.Props[ln.Name] = append(top.Props[ln.Name], propFromLine(ln))
+			pending = append(pending, propFromLine(ln, readOnly))
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return document{}, err
 	}
 	if root == nil {
-		return nil, &SyntaxError{Line: sc.lineNo, Err: ErrEmpty}
+		return document{}, &SyntaxError{Line: sc.lineNo, Err: ErrEmpty}
+	}
+	for k := len(stack) - 1; k >= 0; k-- { // the implicit components of bare lines
+		stack[k].Props = groupProps(pending[starts[k]:], readOnly)
+		pending = pending[:starts[k]]
 	}
 	if wholeData {
 		if err := sc.checkRest(); err != nil {
-			return nil, err
+			return document{}, err
 		}
 	}
 	if root.Name != ical.CompCalendar {
-		cal := ical.NewComponent(ical.CompCalendar)
+		cal := &ical.Component{Name: ical.CompCalendar, Props: make(ical.Props)}
 		cal.Children = append(cal.Children, root)
 		root = cal
 	}
-	return &document{cal: &ical.Calendar{Component: root}, bare: sc.Bare()}, nil
+	return document{root: root, bare: sc.Bare()}, nil
 }
 
-// propFromLine converts a content line to a go-ical property.
-func propFromLine(ln *ContentLine) ical.Prop {
+// groupProps returns the properties of one component as go-ical keeps
+// them, in one new array: those of one name next to each other in data
+// order, each name's slice capped so that appending to it copies. It
+// returns nil for none when readOnly.
+func groupProps(props []ical.Prop, readOnly bool) ical.Props {
+	if len(props) == 0 {
+		if readOnly {
+			return nil
+		}
+		return make(ical.Props)
+	}
+	all := make([]ical.Prop, len(props))
+	copy(all, props)
+	return groupSorted(all)
+}
+
+// groupSorted is groupProps without the copy: it sorts all by name, keeping
+// the data order within a name, and returns slices of it.
+func groupSorted(all []ical.Prop) ical.Props {
+	slices.SortStableFunc(all, func(a, b ical.Prop) int { return strings.Compare(a.Name, b.Name) })
+	names := 1
+	for i := 1; i < len(all); i++ {
+		if all[i].Name != all[i-1].Name {
+			names++
+		}
+	}
+	out := make(ical.Props, names)
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].Name == all[i].Name {
+			j++
+		}
+		out[all[i].Name] = all[i:j:j]
+		i = j
+	}
+	return out
+}
+
+// propFromLine converts a content line to a go-ical property. Without
+// parameters, Params is nil when readOnly.
+func propFromLine(ln *ContentLine, readOnly bool) ical.Prop {
+	if len(ln.Params) == 0 && readOnly {
+		return ical.Prop{Name: ln.Name, Value: ln.Value}
+	}
 	params := make(ical.Params, len(ln.Params))
 	// The value is decoded unless it is base64: then the encoding and
 	// charset still describe it.

@@ -65,7 +65,8 @@ type Event struct {
 	// so that the rule repeats local wall-clock time.
 	Calendar *ical.Calendar
 
-	rec *caltime.Recurrence // nil without a master
+	rec   *caltime.Recurrence // nil without a master, else &recur
+	recur caltime.Recurrence
 }
 
 // Override is one RECURRENCE-ID component of an event. Transparent is its
@@ -101,19 +102,47 @@ func ParseEvents(data []byte, lim *Limits) ([]*Event, error) {
 	return eventsFromDoc(doc, l)
 }
 
-func eventsFromDoc(doc *document, l Limits) ([]*Event, error) {
+func eventsFromDoc(doc document, l Limits) ([]*Event, error) {
 	n, err := newNormalizer(doc, l)
 	if err != nil {
 		return nil, err
 	}
 	type group struct {
+		uid       string
 		master    *compInfo
 		overrides []*compInfo
 		used      []string
 	}
-	var order []string
-	groups := make(map[string]*group)
-	for _, c := range doc.cal.Children {
+	// groups are in order of first appearance; a data block holds few
+	// UIDs, so they are looked up in order, through byUID only when many.
+	var groupArr [1]group
+	groups := groupArr[:0]
+	var byUID map[string]int
+	const fewGroups = 8
+	find := func(uid string) int {
+		if byUID != nil {
+			if i, ok := byUID[uid]; ok {
+				return i
+			}
+		} else {
+			for i := range groups {
+				if groups[i].uid == uid {
+					return i
+				}
+			}
+		}
+		groups = append(groups, group{uid: uid})
+		if byUID == nil && len(groups) > fewGroups {
+			byUID = make(map[string]int, 2*len(groups))
+			for i := range groups {
+				byUID[groups[i].uid] = i
+			}
+		} else if byUID != nil {
+			byUID[uid] = len(groups) - 1
+		}
+		return len(groups) - 1
+	}
+	for _, c := range doc.root.Children {
 		if c.Name != ical.CompEvent && c.Name != ical.CompToDo {
 			continue
 		}
@@ -122,12 +151,7 @@ func eventsFromDoc(doc *document, l Limits) ([]*Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		g := groups[ci.uid]
-		if g == nil {
-			g = &group{}
-			groups[ci.uid] = g
-			order = append(order, ci.uid)
-		}
+		g := &groups[find(ci.uid)]
 		for _, z := range n.used {
 			g.used = appendUnique(g.used, z)
 		}
@@ -154,14 +178,15 @@ func eventsFromDoc(doc *document, l Limits) ([]*Event, error) {
 		}
 		g.overrides = append(g.overrides, ci)
 	}
-	if len(order) == 0 {
+	if len(groups) == 0 {
 		return nil, &MissingError{Prop: "VEVENT"}
 	}
-	events := make([]*Event, 0, len(order))
-	for _, uid := range order {
-		g := groups[uid]
+	events := make([]*Event, 0, len(groups))
+	for i := range groups {
+		g := &groups[i]
 		n.used = g.used
-		var comps []*ical.Component
+		var compArr [4]*ical.Component
+		comps := compArr[:0]
 		if g.master != nil {
 			comps = append(comps, g.master.comp)
 		}
@@ -225,7 +250,7 @@ func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ica
 	}
 	if master != nil && master.hasStart {
 		e.Recurring = len(master.rrules) > 0 || len(master.rdates) > 0
-		rec := &caltime.Recurrence{
+		e.recur = caltime.Recurrence{
 			Start:       master.start.local,
 			Duration:    master.dur,
 			AllDay:      master.start.date,
@@ -234,6 +259,7 @@ func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ica
 			RDates:      master.rdates,
 			ExDates:     master.exdates,
 		}
+		rec := &e.recur
 		if len(overrides) > 0 {
 			rec.Overrides = make(map[int64]caltime.Override, len(overrides))
 			for _, o := range overrides {

@@ -39,7 +39,7 @@ func ParseFreeBusyRequest(data []byte, lim *Limits) (*FreeBusyRequest, error) {
 		return nil, err
 	}
 	var c *ical.Component
-	for _, child := range doc.cal.Children {
+	for _, child := range doc.root.Children {
 		if child.Name == ical.CompFreeBusy || doc.bare {
 			c = child
 			break
@@ -71,7 +71,7 @@ func ParseFreeBusyRequest(data []byte, lim *Limits) (*FreeBusyRequest, error) {
 		req.UID = strings.TrimSpace(breakNewlines(p.Value))
 	}
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
-		if req.Organizer, _, _, _, err = n.participant(p, false); err != nil {
+		if req.Organizer, _, _, err = n.participant(p, false); err != nil {
 			return nil, err
 		}
 	}
@@ -98,12 +98,12 @@ func (n *normalizer) window(c *ical.Component) (start, end time.Time, err error)
 	if ps == nil {
 		return start, end, &MissingError{Prop: "DTSTART"}
 	}
-	st, _, err := n.timeProp(ps)
+	st, err := n.timeValue(ps)
 	if err != nil {
 		return start, end, err
 	}
 	if pe := firstProp(c, ical.PropDateTimeEnd); pe != nil {
-		en, _, err := n.timeProp(pe)
+		en, err := n.timeValue(pe)
 		if err != nil {
 			return start, end, err
 		}
@@ -152,7 +152,7 @@ func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
 		return nil, err
 	}
 	var out []*FreeBusy
-	for _, c := range doc.cal.Children {
+	for _, c := range doc.root.Children {
 		if c.Name != ical.CompFreeBusy {
 			continue
 		}
@@ -161,7 +161,7 @@ func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
 			fb.UID = strings.TrimSpace(breakNewlines(p.Value))
 		}
 		if p := firstProp(c, ical.PropOrganizer); p != nil {
-			if fb.Organizer, _, _, _, err = n.participant(p, false); err != nil {
+			if fb.Organizer, _, _, err = n.participant(p, false); err != nil {
 				return nil, err
 			}
 		}
@@ -175,14 +175,14 @@ func ParseFreeBusy(data []byte, lim *Limits) ([]*FreeBusy, error) {
 			fb.Attendees = append(fb.Attendees, addr)
 		}
 		if p := firstProp(c, ical.PropDateTimeStart); p != nil {
-			tv, _, err := n.timeProp(p)
+			tv, err := n.timeValue(p)
 			if err != nil {
 				return nil, err
 			}
 			fb.Start = tv.utc()
 		}
 		if p := firstProp(c, ical.PropDateTimeEnd); p != nil {
-			tv, _, err := n.timeProp(p)
+			tv, err := n.timeValue(p)
 			if err != nil {
 				return nil, err
 			}

@@ -18,41 +18,34 @@ type normalizer struct {
 	method      string
 	prodID      string
 	calScale    string
-	zones       *caltime.Zones
-	zoneSrc     map[string]*zoneSource     // the data's VTIMEZONEs by TZID
+	zones       caltime.Zones
+	zoneSrc     map[string]*zoneSource     // the data's VTIMEZONEs by TZID; nil until one
 	zoneOrder   []string                   // TZIDs of zoneSrc in data order
-	zoneComps   map[string]*ical.Component // VTIMEZONEs registered with caltime
+	zoneComps   map[string]*ical.Component // VTIMEZONEs registered with caltime; nil until one
 	zonesLoaded int
 	vcalLoc     *time.Location  // vCalendar 1.0 TZ and DAYLIGHT
-	synthetic   map[string]bool // VTIMEZONEs made by localZone
+	synthetic   map[string]bool // VTIMEZONEs made by localZone; nil until one
 	used        []string        // TZIDs used by the event being built
 }
 
 // prepare scans a data block under lim (nil: the defaults) and returns the
 // document with its normalizer, as every Parse function starts.
-func prepare(data []byte, lim *Limits) (*document, *normalizer, error) {
+func prepare(data []byte, lim *Limits) (document, *normalizer, error) {
 	l := lim.resolved()
 	doc, err := decodeBytes(data, &l)
 	if err != nil {
-		return nil, nil, err
+		return document{}, nil, err
 	}
 	n, err := newNormalizer(doc, l)
 	if err != nil {
-		return nil, nil, err
+		return document{}, nil, err
 	}
 	return doc, n, nil
 }
 
-func newNormalizer(doc *document, lim Limits) (*normalizer, error) {
-	cal := doc.cal.Component
-	n := &normalizer{
-		lim:       lim,
-		zones:     caltime.NewZones(),
-		zoneComps: make(map[string]*ical.Component),
-		zoneSrc:   make(map[string]*zoneSource),
-		synthetic: make(map[string]bool),
-		prodID:    defaultProdID,
-	}
+func newNormalizer(doc document, lim Limits) (*normalizer, error) {
+	cal := doc.root
+	n := &normalizer{lim: lim, prodID: defaultProdID}
 	first := func(c *ical.Component, name string) string {
 		if ps := c.Props[name]; len(ps) > 0 {
 			return strings.TrimSpace(ps[0].Value)
@@ -91,15 +84,16 @@ func newNormalizer(doc *document, lim Limits) (*normalizer, error) {
 // calendar returns a normalized VCALENDAR holding the VTIMEZONEs in n.used
 // and the given components.
 func (n *normalizer) calendar(comps []*ical.Component) *ical.Calendar {
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.Set(&ical.Prop{Name: ical.PropProductID, Params: ical.Params{}, Value: n.prodID})
+	props := make([]ical.Prop, 2, 4)
+	props[0] = ical.Prop{Name: ical.PropVersion, Params: ical.Params{}, Value: "2.0"}
+	props[1] = ical.Prop{Name: ical.PropProductID, Params: ical.Params{}, Value: n.prodID}
 	if n.calScale != "" {
-		cal.Props.Set(&ical.Prop{Name: ical.PropCalendarScale, Params: ical.Params{}, Value: n.calScale})
+		props = append(props, ical.Prop{Name: ical.PropCalendarScale, Params: ical.Params{}, Value: n.calScale})
 	}
 	if n.method != "" {
-		cal.Props.Set(&ical.Prop{Name: ical.PropMethod, Params: ical.Params{}, Value: n.method})
+		props = append(props, ical.Prop{Name: ical.PropMethod, Params: ical.Params{}, Value: n.method})
 	}
+	cal := &ical.Calendar{Component: &ical.Component{Name: ical.CompCalendar, Props: groupSorted(props)}}
 	var added []*ical.Component
 outer:
 	for _, tzid := range n.used {
@@ -122,8 +116,9 @@ outer:
 			}
 		}
 		added = append(added, z)
-		cal.Children = append(cal.Children, z)
 	}
+	cal.Children = make([]*ical.Component, 0, len(added)+len(comps))
+	cal.Children = append(cal.Children, added...)
 	cal.Children = append(cal.Children, comps...)
 	finalize(cal.Component)
 	return cal

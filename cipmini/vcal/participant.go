@@ -12,36 +12,49 @@ import (
 func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(ical.Prop)) error {
 	hasOrg := false
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
-		part, np, _, _, err := n.participant(p, false)
+		part, _, _, err := n.participant(p, false)
 		if err != nil {
 			return err
 		}
 		ci.organizer, hasOrg = part, true
-		set(np)
+		set(n.organizerProp(p, part, addressValue(part.Address)))
 	}
-	seen := make(map[string]bool)
+	// Attendees are few: look them up in ci.attendees, through a map only
+	// when there are many.
+	var seen map[string]bool
+	const fewAttendees = 16
+	ci.attendees = make([]Participant, 0, len(c.Props[ical.PropAttendee]))
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
-		part, np, owner, hadStatus, err := n.participant(p, true)
+		part, owner, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return err
 		}
+		value := addressValue(part.Address)
 		if owner {
 			if !hasOrg {
 				org := Participant{Address: part.Address, CN: part.CN, CUType: part.CUType}
 				ci.organizer, hasOrg = org, true
-				set(n.organizerProp(p, org))
+				set(n.organizerProp(p, org, value))
 			}
 			if !hadStatus {
 				continue
 			}
 		}
-		if seen[part.Address] {
+		if hasAttendee(ci.attendees, seen, part.Address) {
 			continue
 		}
-		seen[part.Address] = true
+		if len(ci.attendees) == fewAttendees {
+			seen = make(map[string]bool, 2*fewAttendees)
+			for _, a := range ci.attendees {
+				seen[a.Address] = true
+			}
+		}
+		if seen != nil {
+			seen[part.Address] = true
+		}
 		ci.attendees = append(ci.attendees, part)
-		set(np)
+		set(n.attendeeProp(p, part, value))
 	}
 	if !hasOrg {
 		return &MissingError{Prop: "ORGANIZER"}
@@ -52,17 +65,31 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 	return nil
 }
 
+// hasAttendee reports whether addr is among the attendees, looked up in
+// seen when it is not nil.
+func hasAttendee(attendees []Participant, seen map[string]bool, addr string) bool {
+	if seen != nil {
+		return seen[addr]
+	}
+	for i := range attendees {
+		if attendees[i].Address == addr {
+			return true
+		}
+	}
+	return false
+}
+
 // participantParams are the parameters participant rewrites itself.
 var participantParams = []string{"CN", "PARTSTAT", "STATUS", "ROLE", "RSVP", "CUTYPE", "EXPECT", "TYPE", "ENCODING", "CHARSET"}
 
 // participant reads an ORGANIZER or ATTENDEE. For an attendee it also
 // reports whether it is the vCalendar owner (ROLE=OWNER) and whether it had
 // a STATUS or PARTSTAT.
-func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant, np ical.Prop, owner, hadStatus bool, err error) {
+func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant, owner, hadStatus bool, err error) {
 	name, addrText := splitNameAddr(strings.TrimSpace(p.Value))
 	part.Address = NormalizeAddress(addrText)
 	if !validAddress(part.Address) {
-		return part, np, false, false, propErr(p.Name, p.Value, ErrBadAddress)
+		return part, false, false, propErr(p.Name, p.Value, ErrBadAddress)
 	}
 	part.CN = strings.TrimSpace(p.Params.Get("CN"))
 	if part.CN == "" {
@@ -71,7 +98,7 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 	part.CN = cleanParamValue(part.CN)
 	part.CUType = cleanParamValue(upperASCII(p.Params.Get("CUTYPE")))
 	if !attendee {
-		return part, n.organizerProp(p, part), false, false, nil
+		return part, false, false, nil
 	}
 	role := upperASCII(cleanParamValue(p.Params.Get("ROLE")))
 	owner = role == "OWNER" || role == "ORGANIZER"
@@ -86,29 +113,48 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 		hadStatus = true
 		ps, ok := normalizePartStat(state)
 		if !ok {
-			return part, np, false, false, propErr(p.Name, state, errUnknownState)
+			return part, false, false, propErr(p.Name, state, errUnknownState)
 		}
 		part.PartStat = ps
 	}
-	np = ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: addressValue(part.Address)}
-	if part.CN != "" {
-		np.Params.Set("CN", part.CN)
-	}
-	np.Params.Set("PARTSTAT", part.PartStat)
-	np.Params.Set("ROLE", part.Role)
-	if part.RSVP {
-		np.Params.Set("RSVP", "TRUE")
-	}
-	if part.CUType != "" {
-		np.Params.Set("CUTYPE", part.CUType)
-	}
-	return part, np, owner, hadStatus, nil
+	return part, owner, hadStatus, nil
 }
 
-// organizerProp builds the ORGANIZER property for part, keeping the other
-// parameters of p (SENT-BY, EMAIL, ...).
-func (n *normalizer) organizerProp(p *ical.Prop, part Participant) ical.Prop {
-	np := ical.Prop{Name: ical.PropOrganizer, Params: sanitizeParams(p.Params, participantParams...), Value: addressValue(part.Address)}
+// attendeeProp builds the ATTENDEE property for part, read from p, whose
+// value is value (addressValue of its address), keeping the other
+// parameters of p.
+func (n *normalizer) attendeeProp(p *ical.Prop, part Participant, value string) ical.Prop {
+	np := ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: value}
+	// The parameters set here share one array of values, each capped.
+	vals := make([]string, 0, 5)
+	put := func(name, v string) {
+		vals = append(vals, v)
+		np.Params[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	if part.CN != "" {
+		put("CN", part.CN)
+	}
+	put("PARTSTAT", part.PartStat)
+	put("ROLE", part.Role)
+	if part.RSVP {
+		put("RSVP", "TRUE")
+	}
+	if part.CUType != "" {
+		put("CUTYPE", part.CUType)
+	}
+	return np
+}
+
+// organizerProp builds the ORGANIZER property for part, whose value is
+// value (addressValue of its address), keeping the other parameters of p
+// (SENT-BY, EMAIL, ...).
+func (n *normalizer) organizerProp(p *ical.Prop, part Participant, value string) ical.Prop {
+	np := ical.Prop{Name: ical.PropOrganizer, Params: sanitizeParams(p.Params, participantParams...), Value: value}
+	if part.CN != "" && part.CUType != "" {
+		vals := []string{part.CN, part.CUType}
+		np.Params["CN"], np.Params["CUTYPE"] = vals[0:1:1], vals[1:2:2]
+		return np
+	}
 	if part.CN != "" {
 		np.Params.Set("CN", part.CN)
 	}

@@ -48,7 +48,7 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		return nil, err
 	}
 	var c *ical.Component
-	for _, child := range doc.cal.Children {
+	for _, child := range doc.root.Children {
 		if child.Name == ical.CompEvent || child.Name == ical.CompToDo {
 			c = child
 			break
@@ -71,14 +71,14 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		r.HasSequence = true
 	}
 	if p := firstProp(c, "DTSTAMP"); p != nil {
-		tv, _, err := n.timeProp(p)
+		tv, err := n.timeValue(p)
 		if err != nil {
 			return nil, err
 		}
 		r.DTStamp = tv.utc()
 	}
 	if p := firstProp(c, "RECURRENCE-ID"); p != nil {
-		tv, _, err := n.timeProp(p)
+		tv, err := n.timeValue(p)
 		if err != nil {
 			return nil, err
 		}
@@ -89,14 +89,14 @@ func ParseReply(data []byte, lim *Limits) (*Reply, error) {
 		r.Comment = unescapeText(q.Value)
 	}
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
-		if r.Organizer, _, _, _, err = n.participant(p, false); err != nil {
+		if r.Organizer, _, _, err = n.participant(p, false); err != nil {
 			return nil, err
 		}
 	}
 	var silent []int // attendees without an answer
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
-		part, _, _, hadStatus, err := n.participant(p, true)
+		part, _, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return nil, err
 		}

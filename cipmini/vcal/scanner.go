@@ -59,22 +59,35 @@ type Scanner struct {
 	src lineSource
 	lim Limits
 
+	// byteSrc is the source of a Scanner over a byte slice, and text that
+	// slice as one string: a line that is not folded is a substring of it
+	// rather than a string of its own.
+	byteSrc bytesSource
+	inBytes bool
+	text    string
+
 	buf       []byte // logical line being assembled
+	own       []byte // the Scanner's buffer for lines it must copy
+	owned     bool   // whether buf is own (otherwise it is text[off:])
+	off       int    // offset of buf in text when it is not owned
 	colon     int    // index of the first unquoted ':' in buf, or -1
 	scanPos   int    // how far buf has been searched for that colon
 	scanQuote bool   // whether scanPos is inside a quoted parameter value
 	qp        int    // QUOTED-PRINTABLE parameter before colon: -1 unknown, 0 no, 1 yes
 
-	line    ContentLine
-	params  []Param
-	lineNo  int // physical lines read
-	props   int
-	stack   []frame
-	base    int // implicit frames of bare property lines
-	started bool
-	bare    bool
-	done    bool
-	err     error
+	line      ContentLine
+	params    []Param
+	paramArr  [4]Param // first backing of params
+	hadParams bool     // whether a line so far had parameters
+	lineNo    int      // physical lines read
+	props     int
+	stack     []frame
+	stackArr  [4]frame // first backing of stack
+	base      int      // implicit frames of bare property lines
+	started   bool
+	bare      bool
+	done      bool
+	err       error
 }
 
 // frame is one open component and its per-component counters.
@@ -87,14 +100,22 @@ type frame struct {
 // NewScanner returns a Scanner reading r under lim (nil: defaults).
 func NewScanner(r io.Reader, lim *Limits) *Scanner {
 	l := lim.resolved()
-	return &Scanner{src: newReaderSource(r, &l), lim: l}
+	s := &Scanner{src: newReaderSource(r, &l), lim: l}
+	s.params, s.stack = s.paramArr[:0], s.stackArr[:0]
+	return s
 }
 
 // newBytesScanner returns a Scanner over data that does not copy lines that
 // are not folded.
 func newBytesScanner(data []byte, lim *Limits) *Scanner {
-	l := lim.resolved()
-	return &Scanner{src: newBytesSource(data, &l), lim: l}
+	s := &Scanner{lim: lim.resolved(), inBytes: true}
+	s.byteSrc = newBytesSource(data, &s.lim)
+	if !s.byteSrc.tooBig {
+		s.text = string(data)
+	}
+	s.src = &s.byteSrc
+	s.params, s.stack = s.paramArr[:0], s.stackArr[:0]
+	return s
 }
 
 // Scan advances to the next content line, which Line then returns. It
@@ -180,7 +201,14 @@ func (s *Scanner) assemble() (bool, error) {
 		if isBlank(phys) {
 			continue
 		}
-		s.buf = append(s.buf[:0], phys...)
+		if s.inBytes {
+			// phys stays valid: keep it in place until a fold must be
+			// joined to it (appendLine copies it then).
+			s.buf, s.owned, s.off = phys[:len(phys):len(phys)], false, s.byteSrc.start
+		} else {
+			s.own = append(s.own[:0], phys...)
+			s.buf, s.owned = s.own, true
+		}
 		break
 	}
 	s.line.Line = s.lineNo
@@ -231,7 +259,14 @@ func (s *Scanner) appendLine(b []byte) error {
 	if len(s.buf)+len(b) > s.lim.MaxLineBytes {
 		return &LimitError{Line: s.lineNo, Max: s.lim.MaxLineBytes, Err: ErrLineTooLong}
 	}
-	s.buf = append(s.buf, b...)
+	if s.owned {
+		s.own = s.buf // buf may have lost a soft line break's '='
+	} else {
+		s.own = append(s.own[:0], s.buf...)
+		s.owned = true
+	}
+	s.own = append(s.own, b...)
+	s.buf = s.own
 	return nil
 }
 

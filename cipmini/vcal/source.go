@@ -21,12 +21,13 @@ type lineSource interface {
 type bytesSource struct {
 	data    []byte
 	pos     int
+	start   int // offset of the line readLine returned last
 	maxLine int
 	tooBig  bool
 }
 
-func newBytesSource(data []byte, lim *Limits) *bytesSource {
-	return &bytesSource{data: data, maxLine: lim.MaxLineBytes, tooBig: len(data) > lim.MaxBytes}
+func newBytesSource(data []byte, lim *Limits) bytesSource {
+	return bytesSource{data: data, maxLine: lim.MaxLineBytes, tooBig: len(data) > lim.MaxBytes}
 }
 
 func (b *bytesSource) readLine() ([]byte, error) {
@@ -36,6 +37,7 @@ func (b *bytesSource) readLine() ([]byte, error) {
 	if b.pos >= len(b.data) {
 		return nil, io.EOF
 	}
+	b.start = b.pos
 	rest := b.data[b.pos:]
 	line := rest
 	if i := bytes.IndexByte(rest, '\n'); i >= 0 {

@@ -62,7 +62,10 @@ func (n *normalizer) localZone(tv timeVal) timeVal {
 		if err := n.zones.AddVTimezone(tzid, obs); err != nil {
 			return timeVal{local: tv.local.UTC()}
 		}
-		n.zoneComps[tzid] = timezoneComponent(tzid, obs)
+		n.addZoneComp(tzid, timezoneComponent(tzid, obs))
+		if n.synthetic == nil {
+			n.synthetic = make(map[string]bool)
+		}
 		n.synthetic[tzid] = true
 	}
 	loc, err := n.zones.Location(tzid)
@@ -216,7 +219,7 @@ func (n *normalizer) resolveTime1(v, tzid string, date bool) (timeVal, error) {
 		if err := n.ensureZone(tzid); err != nil {
 			return timeVal{}, err
 		}
-		cv, err = caltime.ParseDateTimeIn(v, tzid, n.zones)
+		cv, err = caltime.ParseDateTimeIn(v, tzid, &n.zones)
 	case n.vcalLoc != nil:
 		cv, err = caltime.ParseDateTime(v, n.vcalLoc)
 	default:
@@ -257,13 +260,26 @@ func isDateOnly(v string) bool {
 // timeProp resolves a single-valued date or date-time property and returns
 // its normalized form.
 func (n *normalizer) timeProp(p *ical.Prop) (timeVal, ical.Prop, error) {
+	tv, err := n.timeValue(p)
+	if err != nil {
+		return timeVal{}, ical.Prop{}, err
+	}
+	return tv, n.timePropOut(p, []timeVal{tv}, []string{tv.format()}), nil
+}
+
+// timeValue is timeProp for a caller that needs only the value: it marks
+// the value's zone used, as timeProp does, but builds no property.
+func (n *normalizer) timeValue(p *ical.Prop) (timeVal, error) {
 	tzid := tzidName(p.Params.Get("TZID"))
 	date := strings.EqualFold(strings.TrimSpace(p.Params.Get("VALUE")), "DATE")
 	tv, err := n.resolveTime(p.Value, tzid, date)
 	if err != nil {
-		return timeVal{}, ical.Prop{}, propErr(p.Name, p.Value, err)
+		return timeVal{}, propErr(p.Name, p.Value, err)
 	}
-	return tv, n.timePropOut(p, []timeVal{tv}, []string{tv.format()}), nil
+	if tv.tzid != "" {
+		n.useZone(tv.tzid)
+	}
+	return tv, nil
 }
 
 // timePropOut builds the normalized property for values of one kind.

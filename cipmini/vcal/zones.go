@@ -35,6 +35,9 @@ func (n *normalizer) loadZones(cal *ical.Component) {
 		if !ok {
 			continue
 		}
+		if n.zoneSrc == nil {
+			n.zoneSrc = make(map[string]*zoneSource)
+		}
 		n.zoneSrc[tzid] = &zoneSource{comp: out, obs: obs}
 		n.zoneOrder = append(n.zoneOrder, tzid)
 	}
@@ -67,8 +70,16 @@ func (n *normalizer) ensureZone(tzid string) error {
 		return nil
 	}
 	src.state = 1
-	n.zoneComps[name] = src.comp
+	n.addZoneComp(name, src.comp)
 	return nil
+}
+
+// addZoneComp records the VTIMEZONE registered with caltime as tzid.
+func (n *normalizer) addZoneComp(tzid string, c *ical.Component) {
+	if n.zoneComps == nil {
+		n.zoneComps = make(map[string]*ical.Component)
+	}
+	n.zoneComps[tzid] = c
 }
 
 // sanitizeTimezone returns a VTIMEZONE that go-ical will encode (one TZID,
