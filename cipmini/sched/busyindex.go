@@ -3,6 +3,7 @@ package sched
 import (
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,11 +71,15 @@ type indexEntry struct {
 // put replaces everything indexed for uid. single holds the event's periods
 // when it does not recur; rec describes it when it does.
 func (x *busyIndex) put(uid string, entries []indexEntry, single []period, rec *recurringEntry) {
+	// The UID and the users may be substrings of the data block they were
+	// parsed from; the index keeps copies of its own, not the block.
+	uid = strings.Clone(uid)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.removeLocked(uid)
 	users := make([]string, 0, len(entries))
 	for _, e := range entries {
+		e.user = strings.Clone(e.user)
 		ub := x.byUser[e.user]
 		if ub == nil {
 			ub = &userBusy{recurring: map[string]*recurringEntry{}}
