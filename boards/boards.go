@@ -3,8 +3,8 @@
 // package) and embedded in the binary.
 //
 // A profile gives the board's build target (GOOS, GOARCH, GOARM), the runtime
-// defaults that suit it (connection limit, Go memory limit, data directory on
-// the SD card, store cap, HTTP connections) and the name of its systemd unit file in this directory.
+// defaults that suit it (connection limit, Go memory limit and GOGC, data
+// directory on the SD card, store cap, HTTP connections) and the name of its systemd unit file in this directory.
 // `cipmini serve --board NAME` applies the runtime defaults; values in the
 // configuration file win over them. scripts/build.sh cross-compiles every
 // profile.
@@ -48,6 +48,12 @@ type Board struct {
 	// syntax ("96MiB"); empty means none. A GOMEMLIMIT variable in the
 	// environment wins over it.
 	GoMemLimit string `toml:"gomemlimit"`
+	// GOGC is the Go garbage collector's target percentage, as the GOGC
+	// variable gives it: a lower value keeps the heap closer to the live
+	// data at the cost of more collections. Zero (unset) means the
+	// runtime's default (100). A GOGC variable in the environment and a
+	// gogc in the configuration file win over it.
+	GOGC int `toml:"gogc"`
 	// MaxStoreBytes caps the data file for new invitations and changes that
 	// grow a stored event (README, Security): the store is held in memory
 	// too, so it is a fraction of the board's memory limit. Zero (unset)
@@ -168,6 +174,8 @@ func (b Board) check(stem string) error {
 		return fmt.Errorf("goos %q: only linux is supported", b.GOOS)
 	case b.MaxConns <= 0:
 		return fmt.Errorf("max_conns %d: want a positive number", b.MaxConns)
+	case b.GOGC < 0:
+		return fmt.Errorf("gogc %d: want a positive percentage", b.GOGC)
 	case b.MaxStoreBytes < 0 || b.MaxHTTPConns < 0:
 		return fmt.Errorf("max_store_bytes %d, max_http_conns %d: want positive numbers", b.MaxStoreBytes, b.MaxHTTPConns)
 	case !path.IsAbs(b.DataDir):

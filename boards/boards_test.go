@@ -34,6 +34,9 @@ func TestAllProfiles(t *testing.T) {
 	if n, err := zero.MemoryLimit(); err != nil || n != 128<<20 {
 		t.Fatalf("pi-zero memory limit %d, %v", n, err)
 	}
+	if zero.GOGC != 50 {
+		t.Fatalf("pi-zero gogc %d", zero.GOGC)
+	}
 	// All returns a copy.
 	all[0].Name = "changed"
 	if All()[0].Name == "changed" {
@@ -88,6 +91,7 @@ func TestParseRejects(t *testing.T) {
 		{`unit = "x.service"`, `unit = "a/x.service"`, "want a file name"},
 		{`unit = "x.service"`, `unit = "x.service"` + "\nextra = 1", "unknown key extra"},
 		{`max_conns = 4`, `max_conns = "4"`, "max_conns"},
+		{`max_conns = 4`, "max_conns = 4\ngogc = -1", "gogc -1"},
 	} {
 		_, err := parse("b.toml", strings.Replace(good, tc.from, tc.to, 1))
 		if err == nil || !strings.HasPrefix(err.Error(), "boards: b.toml: ") || !strings.Contains(err.Error(), tc.want) {

@@ -168,7 +168,11 @@ func TestReadmeBoardTable(t *testing.T) {
 		if limit == "" {
 			limit = "none"
 		}
-		want := []string{b.Description, b.Target(), strconv.Itoa(b.MaxConns), limit}
+		gogc := "100 (default)"
+		if b.GOGC != 0 {
+			gogc = strconv.Itoa(b.GOGC)
+		}
+		want := []string{b.Description, b.Target(), strconv.Itoa(b.MaxConns), limit, gogc}
 		if strings.Join(cells, "|") != strings.Join(want, "|") {
 			t.Errorf("README row for %s: %q, want %q", b.Name, cells, want)
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -44,26 +43,6 @@ func applyBoard(name string, cfg *Config) (*boards.Board, error) {
 	return &b, nil
 }
 
-// applyMemoryLimit sets the Go runtime's soft memory limit to the board's,
-// unless GOMEMLIMIT in the environment set one already. It returns the
-// limit in force, in bytes (math.MaxInt64 for none), and where it comes
-// from: "board", "GOMEMLIMIT" or "none".
-func applyMemoryLimit(b *boards.Board) (int64, string) {
-	current := debug.SetMemoryLimit(-1)
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return current, "GOMEMLIMIT"
-	}
-	if b == nil {
-		return current, "none"
-	}
-	n, err := b.MemoryLimit()
-	if err != nil || n == 0 { // the profiles' tests rule out the error
-		return current, "none"
-	}
-	debug.SetMemoryLimit(n)
-	return n, "board"
-}
-
 // builtTarget returns this binary's target in the form of boards.Board's
 // Target: "linux/arm/v6", "linux/arm64".
 func builtTarget() string {
@@ -94,27 +73,36 @@ func targetMismatch(b *boards.Board) string {
 	return fmt.Sprintf("this binary is built for %s, board %s is %s", built, b.Name, b.Target())
 }
 
-// startBoard applies the board's memory limit (see applyMemoryLimit) and
-// logs the board's values in force; it does nothing without a board.
+// startBoard puts the Go runtime's memory limit and GOGC in force (see
+// memoryFor: the environment, then the configuration file, then the
+// board) and logs the board's values in force; without a board it logs
+// the memory settings only when the configuration file sets them.
 func startBoard(logger *slog.Logger, b *boards.Board, cfg *Config) {
+	mem := applyMemory(b, cfg)
 	if b == nil {
+		logMemory(logger, mem)
 		return
 	}
-	limit, limitFrom := applyMemoryLimit(b)
 	conns := cfg.MaxConns
 	if conns == 0 {
 		conns = cipmini.DefaultMaxConns
 	}
-	logger.Info("cipmini: board", "board", b.Name, "target", b.Target(), "max_conns", conns,
-		"memory_limit", memLimitString(limit), "memory_limit_from", limitFrom, "data_dir", cfg.DataDir)
+	attrs := append([]any{"board", b.Name, "target", b.Target(), "max_conns", conns}, mem.attrs()...)
+	logger.Info("cipmini: board", append(attrs, "data_dir", cfg.DataDir)...)
 	if m := targetMismatch(b); m != "" {
 		logger.Warn("cipmini: " + m)
 	}
 }
 
-// describeBoard prints, for `cipmini check --board`, what the board sets.
+// describeBoard prints, for `cipmini check --board`, what the board sets,
+// and the Go runtime's memory settings a start would put in force when a
+// board or the configuration file sets them.
 func describeBoard(w io.Writer, b *boards.Board, cfg *Config) {
+	mem := memoryFor(b, cfg)
 	if b == nil {
+		if mem.fromFile() {
+			mem.describe(w)
+		}
 		return
 	}
 	limit := b.GoMemLimit
@@ -123,6 +111,7 @@ func describeBoard(w io.Writer, b *boards.Board, cfg *Config) {
 	}
 	fmt.Fprintf(w, "board %s (%s): max_conns %d, memory limit %s, data %s\n",
 		b.Name, b.Target(), cfg.MaxConns, limit, cfg.DataDir)
+	mem.describe(w)
 	if m := targetMismatch(b); m != "" {
 		fmt.Fprintln(w, "warning:", m)
 	}

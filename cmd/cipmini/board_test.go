@@ -112,16 +112,21 @@ func TestServeBoard(t *testing.T) {
 	if n := sessionsServed(t, d.addr, 100); n != zero.MaxConns {
 		t.Errorf("--board pi-zero served %d sessions at once, want %d", n, zero.MaxConns)
 	}
-	if log := d.log.String(); !strings.Contains(log, "board=pi-zero target=linux/arm/v6 max_conns=16 memory_limit=128MiB memory_limit_from=board") {
+	if log := d.log.String(); !strings.Contains(log, "board=pi-zero target=linux/arm/v6 max_conns=16 memory_limit=128MiB memory_limit_from=board gogc=50 gogc_from=board") {
 		t.Errorf("board not logged:\n%s", log)
 	}
 
-	d = launchOrFail(t, []string{"GOMEMLIMIT=200MiB"}, demoWithout(t, "max_conns = 20"), "--board", "pi-zero")
+	d = launchOrFail(t, []string{"GOMEMLIMIT=200MiB", "GOGC=40"}, demoWithout(t, "max_conns = 20\ngomemlimit = \"64MiB\"\ngogc = 90"), "--board", "pi-zero")
 	if n := sessionsServed(t, d.addr, 100); n != 20 {
 		t.Errorf("max_conns = 20 with --board pi-zero served %d sessions at once, want 20", n)
 	}
-	if log := d.log.String(); !strings.Contains(log, "max_conns=20 memory_limit=200MiB memory_limit_from=GOMEMLIMIT") {
+	if log := d.log.String(); !strings.Contains(log, "max_conns=20 memory_limit=200MiB memory_limit_from=GOMEMLIMIT gogc=40 gogc_from=GOGC") {
 		t.Errorf("configuration and environment not preferred:\n%s", log)
+	}
+
+	d = launchOrFail(t, nil, demoWithout(t, "gomemlimit = \"64MiB\"\ngogc = 90"), "--board", "pi-zero")
+	if log := d.log.String(); !strings.Contains(log, "max_conns=16 memory_limit=64MiB memory_limit_from=config gogc=90 gogc_from=config") {
+		t.Errorf("the configuration's memory settings not preferred to the board's:\n%s", log)
 	}
 
 	out, err := runCmd(t, "", "serve", "--board", "pi-9", "--data", t.TempDir(), "--listen", "127.0.0.1:0")
@@ -145,7 +150,8 @@ func launchOrFail(t *testing.T, env []string, config string, extra ...string) *d
 func TestCheckBoard(t *testing.T) {
 	out, err := runCmd(t, "", "check", "--config", demoWithout(t, ""), "--board", "pi-armv7")
 	want := "board pi-armv7 (linux/arm/v7): max_conns 32, memory limit 256MiB, data /var/lib/cipmini\n"
-	if err != nil || !strings.Contains(out, want) || !strings.Contains(out, "listen 127.0.0.1:5229, data /var/lib/cipmini\n") {
+	if err != nil || !strings.Contains(out, want) || !strings.Contains(out, "listen 127.0.0.1:5229, data /var/lib/cipmini\n") ||
+		!strings.Contains(out, "go runtime: memory limit 256MiB (board), GOGC 75 (board)\n") {
 		t.Fatalf("check --board: %v\n%s", err, out)
 	}
 	out, err = runCmd(t, "", "check", "--board", "pi-arm64")

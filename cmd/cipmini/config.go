@@ -67,6 +67,14 @@ type Config struct {
 	AuthFailureDelay string `toml:"auth_failure_delay"`
 	BusyIdleTimeout  string `toml:"busy_idle_timeout"`
 
+	// The Go runtime's memory (README, Deploy on a Raspberry Pi;
+	// memory.go): the soft memory limit in GOMEMLIMIT's syntax ("128MiB")
+	// and the collector's target percentage, GOGC. Unset means the
+	// --board profile's, else the runtime's default (no limit, 100); a
+	// GOMEMLIMIT or GOGC variable in the environment wins.
+	GoMemLimit string `toml:"gomemlimit"`
+	GOGC       *int   `toml:"gogc"`
+
 	// AnonymousStoreShare is the part of max_store_bytes anonymous
 	// sessions may fill (default 0.75; above 0, at most 1).
 	AnonymousStoreShare *float64 `toml:"anonymous_store_share"`
@@ -218,6 +226,9 @@ func parseConfig(text, name string) (*Config, error) {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if err := c.checkQuotas(); err != nil {
+		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
+	}
+	if err := c.checkMemory(); err != nil {
 		return nil, fmt.Errorf("cipmini: %s: %w", name, err)
 	}
 	if err := c.checkRetention(); err != nil {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+
+	"github.com/cipmini/cipmini/boards"
+)
+
+// memorySettings are the Go runtime's memory settings a start puts in
+// force, and where each comes from.
+type memorySettings struct {
+	// Limit is the soft memory limit in bytes, math.MaxInt64 for none.
+	Limit int64
+	// LimitFrom is "GOMEMLIMIT" (the environment), "config" (the file's
+	// gomemlimit), "board" (the --board profile's) or "none".
+	LimitFrom string
+	// GOGC is the collector's target percentage, -1 for off.
+	GOGC int
+	// GOGCFrom is "GOGC" (the environment), "config" (the file's gogc),
+	// "board" (the --board profile's) or "default" (the runtime's, 100).
+	GOGCFrom string
+}
+
+// checkMemory checks the configuration's gomemlimit and gogc.
+func (c *Config) checkMemory() error {
+	if c.GoMemLimit != "" {
+		if _, err := boards.ParseMemLimit(c.GoMemLimit); err != nil {
+			return fmt.Errorf("gomemlimit = %q: want a size such as \"128MiB\"", c.GoMemLimit)
+		}
+	}
+	if c.GOGC != nil && *c.GOGC <= 0 {
+		return fmt.Errorf("gogc = %d: want a positive percentage", *c.GOGC)
+	}
+	return nil
+}
+
+// memoryFor works out the memory settings for the board b (nil for none)
+// and the configuration: the file's gomemlimit and gogc win over the
+// board's, and a GOMEMLIMIT or GOGC variable in the environment wins over
+// both, with the value the runtime read from it. It changes nothing.
+func memoryFor(b *boards.Board, cfg *Config) memorySettings {
+	m := memorySettings{Limit: debug.SetMemoryLimit(-1), LimitFrom: "none", GOGC: gcPercent(), GOGCFrom: "default"}
+	switch {
+	case os.Getenv("GOMEMLIMIT") != "":
+		m.LimitFrom = "GOMEMLIMIT"
+	case cfg.GoMemLimit != "":
+		m.Limit, _ = boards.ParseMemLimit(cfg.GoMemLimit) // checked by parseConfig
+		m.LimitFrom = "config"
+	case b != nil && b.GoMemLimit != "":
+		m.Limit, _ = b.MemoryLimit() // the profiles' tests rule out the error
+		m.LimitFrom = "board"
+	}
+	switch {
+	case os.Getenv("GOGC") != "":
+		m.GOGCFrom = "GOGC"
+	case cfg.GOGC != nil:
+		m.GOGC, m.GOGCFrom = *cfg.GOGC, "config"
+	case b != nil && b.GOGC != 0:
+		m.GOGC, m.GOGCFrom = b.GOGC, "board"
+	}
+	return m
+}
+
+// applyMemory puts the settings memoryFor gives in force in the runtime
+// and returns them. Nothing is changed where the environment or no
+// setting decides.
+func applyMemory(b *boards.Board, cfg *Config) memorySettings {
+	m := memoryFor(b, cfg)
+	if m.LimitFrom == "config" || m.LimitFrom == "board" {
+		debug.SetMemoryLimit(m.Limit)
+	}
+	if m.GOGCFrom == "config" || m.GOGCFrom == "board" {
+		debug.SetGCPercent(m.GOGC)
+	}
+	return m
+}
+
+// gcPercent returns the collector's target percentage in force.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// attrs are the settings as log attributes.
+func (m memorySettings) attrs() []any {
+	return []any{"memory_limit", memLimitString(m.Limit), "memory_limit_from", m.LimitFrom,
+		"gogc", gogcString(m.GOGC), "gogc_from", m.GOGCFrom}
+}
+
+// fromFile reports whether the configuration file decides either setting.
+func (m memorySettings) fromFile() bool { return m.LimitFrom == "config" || m.GOGCFrom == "config" }
+
+// describe prints, for `cipmini check`, the settings a start would put in
+// force and where they come from.
+func (m memorySettings) describe(w io.Writer) {
+	fmt.Fprintf(w, "go runtime: memory limit %s (%s), GOGC %s (%s)\n",
+		memLimitString(m.Limit), m.LimitFrom, gogcString(m.GOGC), m.GOGCFrom)
+}
+
+// gogcString writes a GOGC percentage the way the GOGC variable does.
+func gogcString(p int) string {
+	if p < 0 {
+		return "off"
+	}
+	return fmt.Sprint(p)
+}
+
+// logMemory logs the settings when the configuration file decides one of
+// them without a board (startBoard logs them with the board's values).
+func logMemory(logger *slog.Logger, m memorySettings) {
+	if m.fromFile() {
+		logger.Info("cipmini: memory", m.attrs()...)
+	}
+}
