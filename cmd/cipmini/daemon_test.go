@@ -147,7 +147,7 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (d *daemonProc) stop(t *testing.T) {
+func (d *daemonProc) stop(t testing.TB) {
 	select {
 	case <-d.done:
 		return
