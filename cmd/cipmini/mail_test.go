@@ -209,10 +209,18 @@ func mailHeader(from, to, id string) string {
 // mailConfig is a daemon with the mail door on smtpAddr, REPLYs through
 // relay, and one accept-if-free room per mail client shape plus room-x.
 func mailConfig(t *testing.T, smtpAddr, relay string) string {
+	return mailConfigWith(t, smtpAddr, relay, "", "")
+}
+
+// mailConfigWith is mailConfig with top-level settings top and [[user]]
+// tables users added.
+func mailConfigWith(t *testing.T, smtpAddr, relay, top, users string) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_id = \"rooms.test\"\nlisten = \"127.0.0.1:0\"\nsync = \"never\"\nsmtp_listen = %q\nsmtp_accept_from = [\"127.0.0.1\"]\nsmtp_relay = %q\nsmtp_from = \"rooms@acme.example\"\nqueue_retry_first = \"1s\"\n", smtpAddr, relay)
-	b.WriteString("[[user]]\nname = \"alice\"\npassword = \"wonderland\"\n")
+	b.WriteString(top)
+	b.WriteString(users)
+	b.WriteString("[[user]]\nname = \"alice\"\npassword = \"wonderland\"\nemail = [\"alice@acme.example\"]\n")
 	for _, r := range []string{"outlook", "google", "apple", "thunderbird", "x"} {
 		fmt.Fprintf(&b, "[[user]]\nname = \"room-%s\"\nkind = \"room\"\nemail = [\"room-%s@acme.example\", \"Room-%s@rooms.acme.example\"]\n", r, r, r)
 	}
