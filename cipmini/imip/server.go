@@ -182,15 +182,19 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 // Data hands the message to the Door. It is accepted (250) whatever the
-// Door decides, so that the relay sends no bounce back, unless its header
-// cannot be read (554). The rest of the message is read and discarded.
+// Door decides, so that the relay sends no bounce back, unless it is
+// larger than MaxMessageBytes (552) or its header cannot be read (554).
+// The rest of the message is read and discarded.
 func (ss *session) Data(r io.Reader) error {
 	returnPath := ss.from
 	if returnPath == "" {
 		returnPath = "<>"
 	}
 	_, err := ss.s.Door.Handle(context.Background(), returnPath, r)
-	io.Copy(io.Discard, r)
+	_, rest := io.Copy(io.Discard, r)
+	if errors.Is(rest, smtp.ErrDataTooLarge) {
+		return smtp.ErrDataTooLarge
+	}
 	if errors.Is(err, ErrUnreadable) {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message header unreadable"}
 	}

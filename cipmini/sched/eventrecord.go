@@ -67,6 +67,11 @@ type eventRecord struct {
 	// the event's last occurrence, Unix seconds, 0 for never. It says when
 	// the record is no longer needed and Maintain may retire it.
 	Ends int64 `json:"ends,omitempty"`
+	// Mail is set when the event's organizer speaks by mail (mail.go):
+	// every answer of a local user for it is an iMIP REPLY. Nil on a
+	// record of an event that came over CIP, and on records written
+	// before it was kept.
+	Mail *mailRecord `json:"mail,omitempty"`
 
 	// ev is ICal parsed, kept while the record is in use (never stored):
 	// set by describe, or by parsed on first use.

@@ -127,7 +127,8 @@ type Answered struct {
 	// for an acceptance refused.
 	Outcomes []Outcome
 	// SentOnTo is the server the answer is queued for when the event is
-	// owned by another server (a local attendee answering on its copy);
+	// owned by another server (a local attendee answering on its copy),
+	// or the organizer's mail address when the organizer speaks by mail;
 	// "" otherwise.
 	SentOnTo string
 }

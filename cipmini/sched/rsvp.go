@@ -179,7 +179,8 @@ func (s *Scheduler) answersOwnCopy(id Identity, rp *vcal.Reply, rec *eventRecord
 
 // rsvpOnward stores a local attendee's answer on its copy of an event owned
 // by another server, and queues the answer to that server (draft section 3:
-// Bob accepts on b.com, and b.com tells a.com).
+// Bob accepts on b.com, and b.com tells a.com), or as an iMIP REPLY to the
+// organizer's mail address when the organizer speaks by mail.
 func (s *Scheduler) rsvpOnward(from Origin, rp *vcal.Reply, rec *eventRecord) (*Answered, error) {
 	user := from.Identity.Name
 	if rp.HasSequence && rp.Sequence < rec.Sequence {
@@ -210,12 +211,21 @@ func (s *Scheduler) rsvpOnward(from Origin, rp *vcal.Reply, rec *eventRecord) (*
 		}
 		rec.Comments[user] = rp.Comment
 	}
-	text, err := replyText(rec.UID, rec.Sequence, rec.Owner, rp.Attendees[0].Address, st, rp.Comment, nil, s.Now())
+	attendee := rp.Attendees[0].Address
+	if rec.Mail != nil {
+		attendee = rec.Mail.address(user, attendee)
+	}
+	text, err := replyText(rec.UID, rec.Sequence, rec.Owner, attendee, st, rp.Comment, nil, s.Now())
 	if err != nil {
 		return nil, tempFailure(s.log, "writing an answer", err)
 	}
 	server := directory.Domain(rec.Owner)
 	msg := &OutMessage{To: server, Verb: VerbRSVP, Data: text, UID: rec.UID, For: []string{rec.Owner}, From: user}
+	if rec.Mail != nil {
+		// The organizer speaks by mail: the answer is an iMIP REPLY.
+		rec.Mail.asMailReply(msg, text, ev.Summary)
+		server = rec.Mail.Organizer
+	}
 	s.recordChange(rec, who(from), "rsvp", []string{user})
 	if err := s.saveWith(rec, []*OutMessage{msg}); err != nil {
 		return nil, tempFailure(s.log, "storing an answer", err)

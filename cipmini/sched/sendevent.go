@@ -116,9 +116,10 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return &Delivery{Result: ResultNotStored, Reason: "no participant here could take it", Outcomes: d.info}, nil
 	}
 	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
+		keepMail(ctx, from.Identity, old, d.rec)
 		out, err := s.outgoing(from.Identity, ev, d)
 		if err == nil {
-			out, err = s.byMail(ctx, from.Identity, ev, d, out)
+			out, err = s.byMail(d.rec, ev.Summary, out)
 		}
 		if err != nil {
 			return nil, tempFailure(s.log, "preparing messages for other servers", err)

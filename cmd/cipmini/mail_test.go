@@ -20,7 +20,8 @@ import (
 )
 
 // relayPy is the relay REPLYs go through: Debian's python3-aiosmtpd,
-// writing each message it receives to a file of its directory.
+// writing each message it receives to a file of its directory and
+// answering "250 OK", or its third argument.
 const relayPy = `
 import sys, asyncio, os, itertools
 from aiosmtpd.controller import Controller
@@ -32,7 +33,7 @@ class H:
         with open(p + ".tmp", "wb") as f:
             f.write(envelope.original_content)
         os.rename(p + ".tmp", p)
-        return "250 OK"
+        return sys.argv[3] if len(sys.argv) > 3 else "250 OK"
 c = Controller(H(), hostname="127.0.0.1", port=int(sys.argv[1]))
 c.start()
 print("ready", flush=True)
@@ -59,12 +60,19 @@ print(json.dumps(out))
 // startRelay starts aiosmtpd and returns its address and mail directory.
 func startRelay(t *testing.T) (string, string) {
 	t.Helper()
+	return startRelayAnswering(t, "250 OK")
+}
+
+// startRelayAnswering is startRelay with the relay answering every
+// message's data with answer (an SMTP reply line).
+func startRelayAnswering(t *testing.T, answer string) (string, string) {
+	t.Helper()
 	ok := exec.Command("/usr/bin/python3", "-c", "import aiosmtpd, icalendar").Run() == nil
 	needTool(t, "python3-aiosmtpd and python3-icalendar", ok)
 	addr := freePort(t)
 	_, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
-	cmd := exec.Command("/usr/bin/python3", "-c", relayPy, port, dir)
+	cmd := exec.Command("/usr/bin/python3", "-c", relayPy, port, dir, answer)
 	stdin, _ := cmd.StdinPipe()
 	var out bytes.Buffer
 	stdout, _ := cmd.StdoutPipe()
@@ -209,10 +217,18 @@ func mailHeader(from, to, id string) string {
 // mailConfig is a daemon with the mail door on smtpAddr, REPLYs through
 // relay, and one accept-if-free room per mail client shape plus room-x.
 func mailConfig(t *testing.T, smtpAddr, relay string) string {
+	return mailConfigWith(t, smtpAddr, relay, "", "")
+}
+
+// mailConfigWith is mailConfig with top-level settings top and [[user]]
+// tables users added.
+func mailConfigWith(t *testing.T, smtpAddr, relay, top, users string) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_id = \"rooms.test\"\nlisten = \"127.0.0.1:0\"\nsync = \"never\"\nsmtp_listen = %q\nsmtp_accept_from = [\"127.0.0.1\"]\nsmtp_relay = %q\nsmtp_from = \"rooms@acme.example\"\nqueue_retry_first = \"1s\"\n", smtpAddr, relay)
-	b.WriteString("[[user]]\nname = \"alice\"\npassword = \"wonderland\"\n")
+	b.WriteString(top)
+	b.WriteString(users)
+	b.WriteString("[[user]]\nname = \"alice\"\npassword = \"wonderland\"\nemail = [\"alice@acme.example\"]\n")
 	for _, r := range []string{"outlook", "google", "apple", "thunderbird", "x"} {
 		fmt.Fprintf(&b, "[[user]]\nname = \"room-%s\"\nkind = \"room\"\nemail = [\"room-%s@acme.example\", \"Room-%s@rooms.acme.example\"]\n", r, r, r)
 	}
