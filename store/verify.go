@@ -110,7 +110,18 @@ func scanChecked(b []byte, limit int) *scanResult {
 		}
 		res, err := s.rp.parse(off)
 		if err == nil && res.status == parsedOK {
-			s.add(s.entry(off, res.rec))
+			e := s.entry(off, res.rec)
+			if e.bad != nil && !e.bad.Recovered {
+				// A changed length field can make a record swallow the
+				// start of the next: when an intact record starts inside
+				// this one, only the bytes before it are damaged.
+				if next := s.resync(off + 1); next > 0 && next < res.rec.end {
+					s.add(s.region(off, next, e.bad.Reason))
+					off = next
+					continue
+				}
+			}
+			s.add(e)
 			off = res.rec.end
 			continue
 		}
@@ -134,15 +145,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 			s.res.superseded()
 			return s.res
 		}
-		e := scanEntry{off: off, bad: &Damage{Offset: off, End: next, Reason: reason, raw: b[off:next]}}
-		if key, value, ok := recoverRegion(e.bad.raw); ok {
-			e.bad.Key, e.bad.Recovered = key, true
-			e.rec.kind, e.value = kindSet, value
-			e.recoveredMarker()
-		} else {
-			e.bad.Key = key
-		}
-		s.add(e)
+		s.add(s.region(off, next, reason))
 		off = next
 	}
 	s.resolve()
@@ -200,6 +203,20 @@ func (s *scanner) entry(off int64, rec aofRecord) scanEntry {
 			e.bad.Key, e.bad.Recovered = key, true
 			e.recoveredMarker()
 		}
+	}
+	return e
+}
+
+// region is the damaged bytes b[off:next], read leniently as one set
+// record (recoverRegion).
+func (s *scanner) region(off, next int64, reason string) scanEntry {
+	e := scanEntry{off: off, bad: &Damage{Offset: off, End: next, Reason: reason, raw: s.b[off:next]}}
+	if key, value, ok := recoverRegion(e.bad.raw); ok {
+		e.bad.Key, e.bad.Recovered = key, true
+		e.rec.kind, e.value = kindSet, value
+		e.recoveredMarker()
+	} else {
+		e.bad.Key = key
 	}
 	return e
 }

@@ -108,76 +108,99 @@ func TestEveryChangedByte(t *testing.T) {
 	for _, off := range offsets {
 		data := append([]byte(nil), f.file...)
 		data[off] ^= byte(1 + rng.Intn(255))
-		db, s, rec, _, err := openDamaged(t, data, dir)
-		if err != nil {
-			if !clearRefusal(err) {
-				t.Fatalf("offset %d: refused without a clear error: %v", off, err)
-			}
+		switch f.check(t, dir, data, off) {
+		case damageRefused:
 			refused++
-			continue
-		}
-		got := dbContents(t, db)
-		q := db.Quarantined()
-		reported := map[string]bool{}
-		for _, r := range q {
-			reported[r.Key], reported[r.Lost] = true, true
-		}
-		inTail := int64(off) >= f.lastCommit
-		_, cutLogged := rec.Find(slog.LevelWarn, "store: damage in the last commit: cut off like an interrupted append")
-		if commandCase(f.file, off, data[off]) {
-			// The store reads a command word without case, as buntdb
-			// does (store's TestCheckReplaysLikeBuntdb): "sEt" is the
-			// same record, so nothing is damaged and every record is
-			// served as written.
-			if len(q) > 0 || cutLogged || !maps.Equal(got, f.final) {
-				t.Fatalf("offset %d: a command word's case changed, and the file did not read as written", off)
-			}
-			db.Close()
-			continue
-		}
-		if len(q) > 0 {
+		case damageQuarantined:
 			quarantined++
-		} else if cutLogged {
+		case damageCut:
 			cut++
-		} else {
-			t.Fatalf("offset %d: a changed byte went unreported", off)
 		}
-		if cutLogged && !inTail {
-			t.Fatalf("offset %d: cut as a tail, but the last commit starts at %d", off, f.lastCommit)
-		}
-		for k, v := range got {
-			if v != f.final[k] && !(inTail && v == f.before[k]) {
-				t.Fatalf("offset %d: key %q served with a changed value %q", off, k, v)
-			}
-		}
-		for k := range f.final {
-			if _, ok := got[k]; ok {
-				continue
-			}
-			if reported[k] {
-				continue
-			}
-			if _, was := f.before[k]; inTail && !was {
-				continue // the last commit was cut: its new keys go with it
-			}
-			t.Fatalf("offset %d: key %q silently lost", off, k)
-		}
-		// No booking's time is freed, unless its commit was cut.
-		for k, sp := range f.spans {
-			if _, was := f.before[k]; inTail && !was {
-				continue
-			}
-			ps, err := s.index.busy("room-1@rooms.test", time.Unix(sp[0], 0), time.Unix(sp[1], 0), "")
-			if err != nil || len(ps) == 0 {
-				t.Fatalf("offset %d: the time of %s was freed (%v)", off, k, err)
-			}
-		}
-		db.Close()
 	}
 	t.Logf("refused %d, quarantined %d, cut as a tail %d", refused, quarantined, cut)
 	if quarantined == 0 || cut == 0 {
 		t.Errorf("expected both quarantines and tail cuts")
 	}
+}
+
+// What the store made of a changed byte.
+const (
+	damageNone = iota // a command word's case: the same record
+	damageRefused
+	damageQuarantined
+	damageCut
+)
+
+// check opens data, f.file with the byte at off changed, and fails t
+// unless the store refuses it with a clear error, or opens it, serves
+// every intact record with its exact value, reports what is damaged, and
+// keeps every booking's time busy.
+func (f *damageFixture) check(t *testing.T, dir *directory.Directory, data []byte, off int) int {
+	t.Helper()
+	db, s, rec, _, err := openDamaged(t, data, dir)
+	if err != nil {
+		if !clearRefusal(err) {
+			t.Fatalf("offset %d: refused without a clear error: %v", off, err)
+		}
+		return damageRefused
+	}
+	defer db.Close()
+	got := dbContents(t, db)
+	q := db.Quarantined()
+	reported := map[string]bool{}
+	for _, r := range q {
+		reported[r.Key], reported[r.Lost] = true, true
+	}
+	inTail := int64(off) >= f.lastCommit
+	_, cutLogged := rec.Find(slog.LevelWarn, "store: damage in the last commit: cut off like an interrupted append")
+	if commandCase(f.file, off, data[off]) {
+		// The store reads a command word without case, as buntdb
+		// does (store's TestCheckReplaysLikeBuntdb): "sEt" is the
+		// same record, so nothing is damaged and every record is
+		// served as written.
+		if len(q) > 0 || cutLogged || !maps.Equal(got, f.final) {
+			t.Fatalf("offset %d: a command word's case changed, and the file did not read as written", off)
+		}
+		return damageNone
+	}
+	kind := damageQuarantined
+	if len(q) == 0 {
+		if !cutLogged {
+			t.Fatalf("offset %d: a changed byte went unreported", off)
+		}
+		kind = damageCut
+	}
+	if cutLogged && !inTail {
+		t.Fatalf("offset %d: cut as a tail, but the last commit starts at %d", off, f.lastCommit)
+	}
+	for k, v := range got {
+		if v != f.final[k] && !(inTail && v == f.before[k]) {
+			t.Fatalf("offset %d: key %q served with a changed value %q (quarantined: %+v)", off, k, v, q)
+		}
+	}
+	for k := range f.final {
+		if _, ok := got[k]; ok {
+			continue
+		}
+		if reported[k] {
+			continue
+		}
+		if _, was := f.before[k]; inTail && !was {
+			continue // the last commit was cut: its new keys go with it
+		}
+		t.Fatalf("offset %d: key %q silently lost (quarantined: %+v)", off, k, q)
+	}
+	// No booking's time is freed, unless its commit was cut.
+	for k, sp := range f.spans {
+		if _, was := f.before[k]; inTail && !was {
+			continue
+		}
+		ps, err := s.index.busy("room-1@rooms.test", time.Unix(sp[0], 0), time.Unix(sp[1], 0), "")
+		if err != nil || len(ps) == 0 {
+			t.Fatalf("offset %d: the time of %s was freed (%v)", off, k, err)
+		}
+	}
+	return kind
 }
 
 // commandCase reports whether changing file[off] to b only changes the
@@ -308,7 +331,7 @@ func TestEveryChangedByteCompacted(t *testing.T) {
 		}
 		for k, v := range got {
 			if v != want[k] {
-				t.Fatalf("offset %d: key %q served with a changed value %q", off, k, v)
+				t.Fatalf("offset %d: key %q served with a changed value %q (quarantined: %+v)", off, k, v, q)
 			}
 		}
 		for k := range want {
