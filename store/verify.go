@@ -115,7 +115,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 				// A changed length field can make a record swallow the
 				// start of the next: when an intact record starts inside
 				// this one, only the bytes before it are damaged.
-				if next := s.resync(off + 1); next > 0 && next < res.rec.end {
+				if next := s.resync(off+1, res.rec.end); next > 0 {
 					s.add(s.region(off, next, e.bad.Reason))
 					off = next
 					continue
@@ -129,7 +129,7 @@ func scanChecked(b []byte, limit int) *scanResult {
 		if res.status == parsedCorrupt {
 			reason = res.reason
 		}
-		next := s.resync(off + 1)
+		next := s.resync(off+1, int64(len(b)))
 		if s.work > s.budget {
 			s.applyPending()
 			s.res.stopped = true
@@ -398,13 +398,14 @@ func (s *scanner) cutTail(off int64, reason string) {
 	s.group = s.group[:0]
 }
 
-// resync finds the first intact record that starts at or after from: a
+// resync finds the first intact record that starts at or after from and
+// before before: a
 // set whose checksum holds, a commit marker whose checksum holds, or a del.
 // It returns -1 when there is none.
-func (s *scanner) resync(from int64) int64 {
+func (s *scanner) resync(from, before int64) int64 {
 	b := s.b
-	for i := from; i < int64(len(b)); {
-		j := bytes.IndexByte(b[i:], '*')
+	for i := from; i < before; {
+		j := bytes.IndexByte(b[i:before], '*')
 		if j < 0 {
 			return -1
 		}
