@@ -399,9 +399,8 @@ func (s *scanner) cutTail(off int64, reason string) {
 }
 
 // resync finds the first intact record that starts at or after from and
-// before before: a
-// set whose checksum holds, a commit marker whose checksum holds, or a del.
-// It returns -1 when there is none.
+// before before: a set whose checksum holds, a commit marker whose
+// checksum holds, or a del. It returns -1 when there is none.
 func (s *scanner) resync(from, before int64) int64 {
 	b := s.b
 	for i := from; i < before; {
