@@ -127,3 +127,28 @@ func recoverKey(key, stored string) (string, bool) {
 	}
 	return "", false
 }
+
+// recoverMarker looks for the commit marker a changed byte came from: the
+// stored value that differs from stored in one byte after the checksum
+// and whose checksum holds. It returns that value and its count and
+// digest. A marker is short, so every byte and every value are tried.
+func recoverMarker(stored string) (value string, records int, dels uint32, ok bool) {
+	if len(stored) <= envelopeLen || len(stored) > envelopeLen+32 {
+		return "", 0, 0, false
+	}
+	b := []byte(stored)
+	for i := envelopeLen; i < len(b); i++ {
+		orig := b[i]
+		for c := 0; c < 256; c++ {
+			if byte(c) == orig {
+				continue
+			}
+			b[i] = byte(c)
+			if n, d, ok := parseMarker(string(b)); ok {
+				return string(b), n, d, true
+			}
+		}
+		b[i] = orig
+	}
+	return "", 0, 0, false
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -179,5 +180,67 @@ func TestLengthFieldSwallowingNextRecord(t *testing.T) {
 	}
 	if swallowing == 0 {
 		t.Fatal("no changed length read as a longer record: the test tests nothing")
+	}
+}
+
+// A changed digit of a commit marker's record count, or a changed byte of
+// its checksum, in the first of three commits: the marker fails its
+// checksum, the commits that follow are grouped again, and every record of
+// every commit is served with its last value, whatever order the commits'
+// records were written in. The count under the failed checksum is a hint:
+// a digit of it may be the damage, and taking it would cut the last commit
+// as torn.
+func TestDamagedMarkerCount(t *testing.T) {
+	for run := 0; run < 8; run++ {
+		dir := t.TempDir()
+		db := mustOpen(t, dir, nil)
+		for c := 1; c <= 3; c++ {
+			if err := db.Update(func(tx *Tx) error {
+				for i := 0; i < 6; i++ {
+					if err := tx.Set(fmt.Sprintf("c%d-k%d", c, i), "v"); err != nil {
+						return err
+					}
+				}
+				if c == 2 {
+					if err := tx.Delete("c1-k5"); err != nil {
+						return err
+					}
+				}
+				return tx.Set("count", fmt.Sprintf("%d 532", c))
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := dbContents(t, db)
+		db.Close()
+		file, err := os.ReadFile(filepath.Join(dir, DefaultFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The file's first marker is its format's; the second is the
+		// first commit's: "$14\r\n" + 4 checksum bytes + "8:00000000".
+		first := bytes.Index(file, []byte(commitKey))
+		m := first + 1 + bytes.Index(file[first+1:], []byte(commitKey))
+		value := m + len(commitKey) + len("\r\n$14\r\n")
+		if first < 0 || m <= first || file[value+envelopeLen] != '8' {
+			t.Fatalf("no first commit marker of 8 records: %q", file)
+		}
+		var changes [][2]int // offset, new byte
+		for d := byte('0'); d <= '9'; d++ {
+			if d != '8' {
+				changes = append(changes, [2]int{value + envelopeLen, int(d)})
+			}
+		}
+		for i := 0; i < envelopeLen; i++ {
+			changes = append(changes, [2]int{value + i, int(file[value+i] ^ 0x41)})
+		}
+		for _, c := range changes {
+			damaged := append([]byte(nil), file...)
+			damaged[c[0]] = byte(c[1])
+			got, q := openBytes(t, damaged)
+			if !maps.Equal(got, want) {
+				t.Fatalf("run %d, byte %d changed to %q: served %v, want %v (quarantined %+v)", run, c[0], rune(c[1]), got, want, q)
+			}
+		}
 	}
 }
