@@ -19,14 +19,9 @@ type Prepared struct {
 // Prepare validates the recurrence (see Validate) and prepares it for
 // expansion. r must not change while the result is in use.
 func (r *Recurrence) Prepare() (*Prepared, error) {
-	p, err := r.prepare()
-	if err != nil {
+	p := new(Prepared)
+	if err := r.prepareInto(p, true); err != nil {
 		return nil, err
-	}
-	for _, f := range p.future {
-		if max(f.wall, -f.wall) > MaxDurationDays*secondsPerDay {
-			return nil, errors.New("caltime: RANGE=THISANDFUTURE moves the instances by more than 100 years")
-		}
 	}
 	return p, nil
 }
@@ -34,18 +29,33 @@ func (r *Recurrence) Prepare() (*Prepared, error) {
 // prepare is Prepare without the check of the THISANDFUTURE shifts, which
 // AppendBetween has never made.
 func (r *Recurrence) prepare() (*Prepared, error) {
-	rules, err := r.rules()
-	if err != nil {
+	p := new(Prepared)
+	if err := r.prepareInto(p, false); err != nil {
 		return nil, err
 	}
-	p := &Prepared{r: r, rules: rules, future: r.futureOverrides()}
+	return p, nil
+}
+
+// prepareInto prepares r into p; with check, it also refuses the
+// THISANDFUTURE overrides that Validate refuses.
+func (r *Recurrence) prepareInto(p *Prepared, check bool) error {
+	rules, err := r.rules()
+	if err != nil {
+		return err
+	}
+	*p = Prepared{r: r, rules: rules, future: r.futureOverrides()}
+	for _, f := range p.future {
+		if check && max(f.wall, -f.wall) > MaxDurationDays*secondsPerDay {
+			return errors.New("caltime: RANGE=THISANDFUTURE moves the instances by more than 100 years")
+		}
+	}
 	if len(r.ExDates) > 0 {
 		p.exdates = make(map[int64]struct{}, len(r.ExDates))
 		for _, t := range r.ExDates {
 			p.exdates[t.Unix()] = struct{}{}
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // AppendBetween is Recurrence.AppendBetween for the prepared recurrence.

@@ -80,8 +80,8 @@ var errNoStart = errors.New("caltime: recurrence without start")
 // years 1 to 9999, rules that parse, and ThisAndFuture overrides that move
 // the later instances by at most MaxDurationDays.
 func (r *Recurrence) Validate() error {
-	_, err := r.Prepare()
-	return err
+	var p Prepared
+	return r.prepareInto(&p, true)
 }
 
 func (r *Recurrence) rules() ([]*rule, error) {
