@@ -112,3 +112,31 @@ func BenchmarkAddVTimezone(b *testing.B) {
 		}
 	})
 }
+
+// One week of an endless weekly series that started months before, prepared
+// once: the per-series cost of a one-week FREEBUSY.
+func BenchmarkAppendBetweenWeekOfWeekly(b *testing.B) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := time.Date(2027, 6, 7, 0, 0, 0, 0, time.UTC)
+	for _, loc := range []*time.Location{time.UTC, berlin} {
+		b.Run(loc.String(), func(b *testing.B) {
+			r := &Recurrence{Start: time.Date(2027, 1, 5, 10, 0, 0, 0, loc), Duration: Duration{Clock: time.Hour},
+				RRules: []string{"FREQ=WEEKLY"}}
+			p, err := r.Prepare()
+			if err != nil {
+				b.Fatal(err)
+			}
+			dst := make([]Instance, 0, 8)
+			b.ReportAllocs()
+			for b.Loop() {
+				ins, err := p.AppendBetween(dst[:0], from, from.AddDate(0, 0, 7), 64)
+				if err != nil || len(ins) != 1 {
+					b.Fatalf("%d instances, %v", len(ins), err)
+				}
+			}
+		})
+	}
+}

@@ -80,15 +80,8 @@ var errNoStart = errors.New("caltime: recurrence without start")
 // years 1 to 9999, rules that parse, and ThisAndFuture overrides that move
 // the later instances by at most MaxDurationDays.
 func (r *Recurrence) Validate() error {
-	if _, err := r.rules(); err != nil {
-		return err
-	}
-	for _, f := range r.futureOverrides() {
-		if max(f.wall, -f.wall) > MaxDurationDays*secondsPerDay {
-			return errors.New("caltime: RANGE=THISANDFUTURE moves the instances by more than 100 years")
-		}
-	}
-	return nil
+	var p Prepared
+	return r.prepareInto(&p, true)
 }
 
 func (r *Recurrence) rules() ([]*rule, error) {
@@ -135,65 +128,14 @@ func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
 // walking a long window in chunks reuses one buffer: it allocates nothing
 // per instance once dst has room for max+1 of them. dst's own elements are
 // left as they are. With ErrTooManyInstances the first max instances are
-// appended; with another error, dst is returned unchanged.
+// appended; with another error, dst is returned unchanged. A caller that
+// expands the same recurrence again and again should Prepare it once.
 func (r *Recurrence) AppendBetween(dst []Instance, from, to time.Time, max int) ([]Instance, error) {
-	if max <= 0 {
-		max = DefaultMaxInstances
-	}
-	rules, err := r.rules()
+	p, err := r.prepare()
 	if err != nil {
 		return dst, err
 	}
-	if !from.Before(to) {
-		return dst, nil
-	}
-	q := r.newQuery(from, to, max)
-	q.out, q.base = dst, len(dst)
-	q.addBase(r.Start.Unix(), r.Start)
-	q.sourceDone()
-	loc := r.Start.Location()
-	span, shift := q.futureReach()
-	low := from.Add(-span - shift)
-	lo := low.Unix() + minOffsetAfter(low, loc)
-	high := to.Add(shift)
-	hi := high.Unix() + maxOffsetBefore(high, loc) + 1
-	work := int64(expansionWork)
-	for _, rr := range rules {
-		e := expansion{
-			r:      rr,
-			start:  civilOf(r.Start),
-			toUnix: func(cs int64) int64 { return wallToUnix(cs, loc) },
-			lo:     lo,
-			hi:     hi,
-			work:   &work,
-			emit: func(cs int64) bool {
-				u := wallToUnix(cs, loc)
-				return q.addBase(u, time.Unix(u, 0).In(loc))
-			},
-		}
-		if err := e.run(); err != nil {
-			return q.out[:q.base], err
-		}
-		q.sourceDone()
-	}
-	for _, p := range r.RDates {
-		if p.End.IsZero() {
-			q.addBase(p.Start.Unix(), p.Start)
-		} else {
-			q.addPeriod(p.Start.Unix(), p.Start, p.End)
-		}
-	}
-	q.sourceDone()
-	for id, o := range r.Overrides {
-		if !o.Cancelled {
-			end := o.End
-			if end.IsZero() {
-				end = r.Duration.AddTo(o.Start)
-			}
-			q.add(time.Unix(id, 0), o.Start, end, o.Transparent)
-		}
-	}
-	return q.result()
+	return p.AppendBetween(dst, from, to, max)
 }
 
 // futureReach returns the longest instance and the largest shift (either
@@ -271,22 +213,11 @@ type query struct {
 	r        *Recurrence
 	from, to time.Time
 	max      int
-	exdates  map[int64]struct{}
-	future   []futureOverride
+	exdates  map[int64]struct{} // shared with the Prepared, read only
+	future   []futureOverride   // likewise
 	out      []Instance
 	base     int // out[:base] belongs to the caller
 	kept     int // instances kept from the current source
-}
-
-func (r *Recurrence) newQuery(from, to time.Time, max int) *query {
-	q := &query{r: r, from: from, to: to, max: max, future: r.futureOverrides()}
-	if len(r.ExDates) > 0 {
-		q.exdates = make(map[int64]struct{}, len(r.ExDates))
-		for _, t := range r.ExDates {
-			q.exdates[t.Unix()] = struct{}{}
-		}
-	}
-	return q
 }
 
 // addBase considers an instance of the recurrence set that starts at

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -150,26 +151,24 @@ func (x *busyIndex) appendBusy(w *walkBufs, user string, from, to time.Time, exc
 	}
 	f, t := from.Unix(), to.Unix()
 	lo := sort.Search(len(ub.spans), func(i int) bool { return ub.spans[i].start >= f-ub.maxLen })
-	for _, s := range ub.spans[lo:] {
-		if s.start >= t {
-			break
-		}
-		if s.end > f && s.uid != except {
-			w.ps = append(w.ps, period{Start: time.Unix(s.start, 0).UTC(), End: time.Unix(s.end, 0).UTC(),
-				UID: s.uid, Tentative: s.tentative})
-		}
-	}
+	hi := lo + sort.Search(len(ub.spans)-lo, func(i int) bool { return ub.spans[lo+i].start >= t })
 	for _, r := range ub.recurring {
 		if r.uid == except || r.first >= t || (!r.unbounded && r.last <= f) {
 			continue
 		}
 		w.recs = append(w.recs, r)
 	}
-	x.mu.RUnlock()
-	sources := len(w.recs)
-	if len(w.ps) > 0 {
-		sources++
+	// Room for the spans and an instance of each recurring event at once,
+	// rather than growing by doubling (bounded as a chunk's instances).
+	w.ps = slices.Grow(w.ps, min(hi-lo+len(w.recs), chunkMax))
+	for _, s := range ub.spans[lo:hi] {
+		if s.end > f && s.uid != except {
+			w.ps = append(w.ps, period{Start: time.Unix(s.start, 0).UTC(), End: time.Unix(s.end, 0).UTC(),
+				UID: s.uid, Tentative: s.tentative})
+		}
 	}
+	x.mu.RUnlock()
+	single := len(w.ps)
 	for _, r := range w.recs {
 		var err error
 		w.ins, err = w.expand(r, from, to, max)
@@ -185,14 +184,64 @@ func (x *busyIndex) appendBusy(w *walkBufs, user string, from, to time.Time, exc
 		}
 	}
 	clear(w.recs) // drop the references until the next call
-	// One source comes sorted; several are merged by a sort.
-	if sources > 1 && !slices.IsSortedFunc(w.ps, cmpPeriodStart) {
-		slices.SortStableFunc(w.ps, cmpPeriodStart)
-	}
+	w.sortBusy(single)
 	return w.ps, nil
 }
 
 func cmpPeriodStart(a, b period) int { return a.Start.Compare(b.Start) }
+
+// sortBusy sorts w.ps by start, stably, knowing that its first single
+// periods (the spans) are sorted already: the recurring ones after them are
+// sorted on their own, by small keys rather than by moving whole periods,
+// then the two runs merged, a span before a recurring instance of the same
+// start.
+func (w *walkBufs) sortBusy(single int) {
+	rec := w.ps[single:]
+	if slices.IsSortedFunc(rec, cmpPeriodStart) {
+		if single == 0 || len(rec) == 0 || !rec[0].Start.Before(w.ps[single-1].Start) {
+			return
+		}
+		w.tmp = append(w.tmp[:0], rec...)
+	} else {
+		w.keys = slices.Grow(w.keys[:0], len(rec))
+		for i, p := range rec {
+			w.keys = append(w.keys, sortKey{sec: p.Start.Unix(), nsec: int32(p.Start.Nanosecond()), i: int32(i)})
+		}
+		slices.SortFunc(w.keys, cmpSortKey)
+		w.tmp = slices.Grow(w.tmp[:0], len(rec))
+		for _, k := range w.keys {
+			w.tmp = append(w.tmp, rec[k.i])
+		}
+	}
+	// Merge from the back, the recurring run set aside in w.tmp.
+	i, k := single-1, len(w.ps)-1
+	for j := len(w.tmp) - 1; j >= 0; k-- {
+		if i >= 0 && w.ps[i].Start.After(w.tmp[j].Start) {
+			w.ps[k] = w.ps[i]
+			i--
+		} else {
+			w.ps[k] = w.tmp[j]
+			j--
+		}
+	}
+	clear(w.tmp) // drop the references until the next call
+}
+
+// sortKey is a period's start and its place, to sort periods stably.
+type sortKey struct {
+	sec     int64
+	nsec, i int32
+}
+
+func cmpSortKey(a, b sortKey) int {
+	switch {
+	case a.sec != b.sec:
+		return cmp.Compare(a.sec, b.sec)
+	case a.nsec != b.nsec:
+		return cmp.Compare(a.nsec, b.nsec)
+	}
+	return cmp.Compare(a.i, b.i)
+}
 
 // mergePeriods merges overlapping or touching periods of one kind, sorted by
 // start, into the fewest periods covering the same time.

@@ -2,6 +2,7 @@ package sched
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini/caltime"
@@ -34,6 +35,8 @@ const (
 type walkBufs struct {
 	ins  []caltime.Instance
 	ps   []period
+	tmp  []period  // the recurring periods while they are merged into ps
+	keys []sortKey // to sort them
 	recs []*recurringEntry
 }
 
@@ -164,7 +167,29 @@ func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(
 // whole, in start order, leaving out the event except (see busyIndex.appendBusy),
 // until fn returns false. It holds one chunk at a time in reused buffers.
 func (x *busyIndex) walkBusy(user string, from, to time.Time, except string, fn func(period) bool) error {
-	return x.walkBusyIn(&walkBufs{}, user, from, to, except, fn)
+	w := walkPool.Get().(*walkBufs)
+	defer w.recycle()
+	return x.walkBusyIn(w, user, from, to, except, fn)
+}
+
+// walkPool keeps the buffers of finished walks for the next ones, so that
+// a FREEBUSY query allocates none once the server has answered a few.
+var walkPool = sync.Pool{New: func() any { return new(walkBufs) }}
+
+// pooledMax is the most periods or instances the buffers of a walk may
+// hold to go back to walkPool; those of a dense walk are left to the
+// collector.
+const pooledMax = 1024
+
+// recycle puts w back in walkPool, without the references it holds.
+func (w *walkBufs) recycle() {
+	if cap(w.ps) > pooledMax || cap(w.ins) > pooledMax || cap(w.tmp) > pooledMax {
+		return
+	}
+	clear(w.ps[:cap(w.ps)])
+	clear(w.ins[:cap(w.ins)])
+	w.ps, w.ins = w.ps[:0], w.ins[:0]
+	walkPool.Put(w)
 }
 
 // walkBusyIn is walkBusy in the buffers w, for a caller that walks again.

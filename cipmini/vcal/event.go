@@ -67,6 +67,7 @@ type Event struct {
 
 	rec   *caltime.Recurrence // nil without a master, else &recur
 	recur caltime.Recurrence
+	prep  *caltime.Prepared // rec prepared once when it has a rule, else nil
 }
 
 // Override is one RECURRENCE-ID component of an event. Transparent is its
@@ -195,7 +196,13 @@ func eventsFromDoc(doc document, l Limits) ([]*Event, error) {
 		}
 		e := buildEvent(n, g.master, g.overrides, n.calendar(comps))
 		if e.rec != nil {
-			if err := e.rec.Validate(); err != nil {
+			var err error
+			if len(e.recur.RRules) > 0 {
+				e.prep, err = e.rec.Prepare()
+			} else {
+				err = e.rec.Validate()
+			}
+			if err != nil {
 				return nil, propErr("RRULE", firstValue(g.master.comp, ical.PropRecurrenceRule), err)
 			}
 		}
@@ -300,6 +307,9 @@ func (e *Event) Instances(from, to time.Time, max int) ([]caltime.Instance, erro
 func (e *Event) AppendInstances(dst []caltime.Instance, from, to time.Time, max int) ([]caltime.Instance, error) {
 	if max <= 0 {
 		max = caltime.DefaultMaxInstances
+	}
+	if e.prep != nil {
+		return e.prep.AppendBetween(dst, from, to, max)
 	}
 	if e.rec != nil {
 		return e.rec.AppendBetween(dst, from, to, max)
