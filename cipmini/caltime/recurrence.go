@@ -147,6 +147,13 @@ func (r *Recurrence) AppendBetween(dst []Instance, from, to time.Time, max int) 
 	if !from.Before(to) {
 		return dst, nil
 	}
+	if len(rules) == 0 && len(r.RDates) == 0 && len(r.ExDates) == 0 && len(r.Overrides) == 0 {
+		// DTSTART alone: what the query below finds, without building it.
+		if end := r.Duration.AddTo(r.Start); overlaps(r.Start, end, from, to) {
+			dst = append(dst, Instance{RecurrenceID: time.Unix(r.Start.Unix(), 0).UTC(), Start: r.Start.UTC(), End: end.UTC(), Free: r.Transparent})
+		}
+		return dst, nil
+	}
 	q := r.newQuery(from, to, max)
 	q.out, q.base = dst, len(dst)
 	q.addBase(r.Start.Unix(), r.Start)
