@@ -82,6 +82,17 @@ func addressValue(addr string) string {
 	return addr
 }
 
+// addressValueOf is addressValue(addr) for the address read from the
+// property value raw: raw itself, without its blanks, when it is already
+// that value (no new string).
+func addressValueOf(raw, addr string) string {
+	raw = strings.TrimSpace(raw)
+	if len(raw) == len("mailto:")+len(addr) && strings.HasPrefix(raw, "mailto:") && raw[len("mailto:"):] == addr {
+		return raw
+	}
+	return addressValue(addr)
+}
+
 // validAddress reports whether a normalized address is usable: not empty and
 // free of blanks and control characters.
 func validAddress(addr string) bool {

@@ -17,20 +17,22 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 			return err
 		}
 		ci.organizer, hasOrg = part, true
-		set(n.organizerProp(p, part, addressValue(part.Address)))
+		set(n.organizerProp(p, part, addressValueOf(p.Value, part.Address)))
 	}
 	// Attendees are few: look them up in ci.attendees, through a map only
 	// when there are many.
 	var seen map[string]bool
 	const fewAttendees = 16
 	ci.attendees = make([]Participant, 0, len(c.Props[ical.PropAttendee]))
+	// The parameter values attendeeProp sets, at most 5 an attendee.
+	vals := make([]string, 0, 5*len(c.Props[ical.PropAttendee]))
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
 		part, owner, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return err
 		}
-		value := addressValue(part.Address)
+		value := addressValueOf(p.Value, part.Address)
 		if owner {
 			if !hasOrg {
 				org := Participant{Address: part.Address, CN: part.CN, CUType: part.CUType}
@@ -54,7 +56,7 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 			seen[part.Address] = true
 		}
 		ci.attendees = append(ci.attendees, part)
-		set(n.attendeeProp(p, part, value))
+		set(n.attendeeProp(p, part, value, &vals))
 	}
 	if !hasOrg {
 		return &MissingError{Prop: "ORGANIZER"}
@@ -122,14 +124,17 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 
 // attendeeProp builds the ATTENDEE property for part, read from p, whose
 // value is value (addressValue of its address), keeping the other
-// parameters of p.
-func (n *normalizer) attendeeProp(p *ical.Prop, part Participant, value string) ical.Prop {
+// parameters of p. The values of the parameters set here are appended to
+// *vals, one array for the attendees of a component, each capped.
+func (n *normalizer) attendeeProp(p *ical.Prop, part Participant, value string, vals *[]string) ical.Prop {
 	np := ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: value}
-	// The parameters set here share one array of values, each capped.
-	vals := make([]string, 0, 5)
+	if cap(*vals)-len(*vals) < 5 {
+		*vals = make([]string, 0, 5)
+	}
 	put := func(name, v string) {
-		vals = append(vals, v)
-		np.Params[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+		*vals = append(*vals, v)
+		k := len(*vals)
+		np.Params[name] = (*vals)[k-1 : k : k]
 	}
 	if part.CN != "" {
 		put("CN", part.CN)
