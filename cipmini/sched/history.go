@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,11 +69,10 @@ func (r *eventRecord) addHistory(e HistoryEntry) {
 	if n := len(entries) - MaxHistory; n > 0 {
 		entries = entries[n:]
 	}
-	b, err := json.Marshal(entries)
-	if err != nil {
-		return // a map of strings always encodes
-	}
-	r.History = b
+	j := jsonBufs.Get().(*jsonBuf)
+	defer j.put()
+	j.b = j.appendHistory(j.b[:0], entries)
+	r.History = bytes.Clone(j.b)
 }
 
 // entries decodes the record's history; nil when it has none or it does not
