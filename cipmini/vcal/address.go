@@ -82,15 +82,18 @@ func addressValue(addr string) string {
 	return addr
 }
 
-// addressValueOf is addressValue(addr) for the address read from the
-// property value raw: raw itself, without its blanks, when it is already
-// that value (no new string).
-func addressValueOf(raw, addr string) string {
+// addressValueAsIs returns addressValue(addr) for the address read from the
+// property value raw when no new string is needed: raw itself, without its
+// blanks, when it is already that value, or addr when it is a URI.
+func addressValueAsIs(raw, addr string) (string, bool) {
+	if strings.IndexByte(addr, ':') >= 0 {
+		return addr, true
+	}
 	raw = strings.TrimSpace(raw)
 	if len(raw) == len("mailto:")+len(addr) && strings.HasPrefix(raw, "mailto:") && raw[len("mailto:"):] == addr {
-		return raw
+		return raw, true
 	}
-	return addressValue(addr)
+	return "", false
 }
 
 // validAddress reports whether a normalized address is usable: not empty and

@@ -125,7 +125,11 @@ outer:
 		}
 		added = append(added, z)
 	}
-	cal.Children = make([]*ical.Component, 0, len(added)+len(comps))
+	if n := len(added) + len(comps); n <= len(t.children) {
+		cal.Children = t.children[:0:n]
+	} else {
+		cal.Children = make([]*ical.Component, 0, n)
+	}
 	cal.Children = append(cal.Children, added...)
 	cal.Children = append(cal.Children, comps...)
 	finalize(cal.Component)
@@ -133,11 +137,12 @@ outer:
 }
 
 // calendarTree holds a normalized calendar with its component and the
-// array of its properties.
+// arrays of its properties and (up to 4) subcomponents.
 type calendarTree struct {
-	cal   ical.Calendar
-	comp  ical.Component
-	props [4]ical.Prop
+	cal      ical.Calendar
+	comp     ical.Component
+	props    [4]ical.Prop
+	children [4]*ical.Component
 }
 
 // finalize makes sure that every value of c and its subcomponents can be

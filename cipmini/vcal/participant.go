@@ -10,36 +10,49 @@ import (
 // 6.3): an ATTENDEE;ROLE=OWNER becomes the ORGANIZER when there is none, and
 // stays an attendee (ROLE=CHAIR) only when it carried a STATUS.
 func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(ical.Prop)) error {
-	hasOrg := false
+	// The participants are read first, so that the values their addresses
+	// need ("mailto:" and the address) are built as one string.
+	var readArr [8]readParticipant
+	read := readArr[:0]
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
 		part, _, _, err := n.participant(p, false)
 		if err != nil {
 			return err
 		}
-		ci.organizer, hasOrg = part, true
-		set(n.organizerProp(p, part, addressValueOf(p.Value, part.Address)))
+		read = append(read, readParticipant{p: p, part: part})
 	}
-	// Attendees are few: look them up in ci.attendees, through a map only
-	// when there are many.
-	var seen map[string]bool
-	const fewAttendees = 16
-	ci.attendees = make([]Participant, 0, len(c.Props[ical.PropAttendee]))
-	// The parameter values attendeeProp sets, at most 5 an attendee.
-	vals := make([]string, 0, 5*len(c.Props[ical.PropAttendee]))
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
 		part, owner, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return err
 		}
-		value := addressValueOf(p.Value, part.Address)
-		if owner {
+		read = append(read, readParticipant{p: p, part: part, attendee: true, owner: owner, hadStatus: hadStatus})
+	}
+	addressValues(read)
+
+	hasOrg := false
+	if len(read) > 0 && !read[0].attendee {
+		ci.organizer, hasOrg = read[0].part, true
+		set(n.organizerProp(read[0].p, read[0].part, read[0].value))
+		read = read[1:]
+	}
+	// Attendees are few: look them up in ci.attendees, through a map only
+	// when there are many.
+	var seen map[string]bool
+	const fewAttendees = 16
+	ci.attendees = make([]Participant, 0, len(read))
+	// The parameter values attendeeProp sets, at most 5 an attendee.
+	vals := make([]string, 0, 5*len(read))
+	for i := range read {
+		p, part, value := read[i].p, read[i].part, read[i].value
+		if read[i].owner {
 			if !hasOrg {
 				org := Participant{Address: part.Address, CN: part.CN, CUType: part.CUType}
 				ci.organizer, hasOrg = org, true
 				set(n.organizerProp(p, org, value))
 			}
-			if !hadStatus {
+			if !read[i].hadStatus {
 				continue
 			}
 		}
@@ -65,6 +78,48 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 		return &MissingError{Prop: "ATTENDEE"}
 	}
 	return nil
+}
+
+// readParticipant is an ORGANIZER or ATTENDEE as participant read it, with
+// the property value of its address (addressValues).
+type readParticipant struct {
+	p                          *ical.Prop
+	part                       Participant
+	attendee, owner, hadStatus bool
+	value                      string
+}
+
+// addressValues sets the value of each participant: its property value
+// when that is already the one addressValue gives, else addressValue of its
+// address, those built being cut from one string.
+func addressValues(read []readParticipant) {
+	size := 0
+	for i := range read {
+		r := &read[i]
+		if v, ok := addressValueAsIs(r.p.Value, r.part.Address); ok {
+			r.value = v
+		} else {
+			size += len("mailto:") + len(r.part.Address)
+		}
+	}
+	if size == 0 {
+		return
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i := range read {
+		if r := &read[i]; r.value == "" {
+			b.WriteString("mailto:")
+			b.WriteString(r.part.Address)
+		}
+	}
+	all, at := b.String(), 0
+	for i := range read {
+		if r := &read[i]; r.value == "" {
+			r.value = all[at : at+len("mailto:")+len(r.part.Address)]
+			at += len(r.value)
+		}
+	}
 }
 
 // hasAttendee reports whether addr is among the attendees, looked up in
