@@ -2,6 +2,8 @@ package sched
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -85,4 +87,32 @@ func FuzzRecordJSON(f *testing.F) {
 		r.History = json.RawMessage(s)
 		sameJSON(t, r, entries)
 	})
+}
+
+// The record writer knows every stored field: a field added to eventRecord
+// must be added to appendRecord (or make it hand the record to
+// encoding/json) and to this list.
+func TestRecordJSONKnowsEveryField(t *testing.T) {
+	known := map[string]bool{"uid": true, "seq": true, "dtstamp": true, "owner": true, "cancelled": true,
+		"ical": true, "holders": true, "answers": true, "comments": true, "declines": true, "updated": true,
+		"span": true, "free": true, "title": true, "history": true, "ends": true, "mail": true}
+	typ := reflect.TypeFor[eventRecord]()
+	n := 0
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		n++
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); !known[name] {
+			t.Errorf("field %s (%q) is not written by appendRecord", f.Name, name)
+		}
+	}
+	if n != len(known) {
+		t.Errorf("%d stored fields, %d known", n, len(known))
+	}
+	typ = reflect.TypeFor[HistoryEntry]()
+	if typ.NumField() != 6 {
+		t.Errorf("HistoryEntry has %d fields, appendHistory writes 6", typ.NumField())
+	}
 }

@@ -28,7 +28,10 @@ type encodeBuf struct {
 // appendTree appends cal's folded encoding to dst, or reports false.
 func appendTree(dst []byte, cal *ical.Calendar) ([]byte, bool) {
 	eb := encodeBufs.Get().(*encodeBuf)
-	defer encodeBufs.Put(eb)
+	defer func() {
+		clear(eb.names[:cap(eb.names)]) // keep no names of cal
+		encodeBufs.Put(eb)
+	}()
 	raw, ok := eb.appendComponent(eb.raw[:0], cal.Component)
 	if cap(raw) <= 64<<10 {
 		eb.raw = raw
