@@ -131,6 +131,18 @@ func (r *Recurrence) Between(from, to time.Time, max int) ([]Instance, error) {
 // appended; with another error, dst is returned unchanged. A caller that
 // expands the same recurrence again and again should Prepare it once.
 func (r *Recurrence) AppendBetween(dst []Instance, from, to time.Time, max int) ([]Instance, error) {
+	if len(r.RRules) == 0 && len(r.RDates) == 0 && len(r.ExDates) == 0 && len(r.Overrides) == 0 {
+		// DTSTART alone: what the query finds, without building it.
+		if _, err := r.rules(); err != nil {
+			return dst, err
+		}
+		if from.Before(to) {
+			if end := r.Duration.AddTo(r.Start); overlaps(r.Start, end, from, to) {
+				dst = append(dst, Instance{RecurrenceID: time.Unix(r.Start.Unix(), 0).UTC(), Start: r.Start.UTC(), End: end.UTC(), Free: r.Transparent})
+			}
+		}
+		return dst, nil
+	}
 	p, err := r.prepare()
 	if err != nil {
 		return dst, err

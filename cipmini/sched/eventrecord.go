@@ -144,6 +144,12 @@ func capTitle(s string) string {
 func eventKey(uid string) string { return eventKeyPrefix + uid }
 
 func (r *eventRecord) marshal() (string, error) {
+	j := jsonBufs.Get().(*jsonBuf)
+	defer j.put()
+	if b, ok := j.appendRecord(j.b[:0], r); ok {
+		j.b = b
+		return string(b), nil
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return "", fmt.Errorf("store: encoding event %s: %w", r.UID, err)

@@ -1,9 +1,12 @@
 package sched
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
-	"sort"
+	"log/slog"
+	"slices"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/cipmini/cipmini/store"
@@ -66,11 +69,10 @@ func (r *eventRecord) addHistory(e HistoryEntry) {
 	if n := len(entries) - MaxHistory; n > 0 {
 		entries = entries[n:]
 	}
-	b, err := json.Marshal(entries)
-	if err != nil {
-		return // a map of strings always encodes
-	}
-	r.History = b
+	j := jsonBufs.Get().(*jsonBuf)
+	defer j.put()
+	j.b = j.appendHistory(j.b[:0], entries)
+	r.History = bytes.Clone(j.b)
 }
 
 // entries decodes the record's history; nil when it has none or it does not
@@ -131,17 +133,24 @@ func answersOf(r *eventRecord) map[string]string {
 // logDecisions writes the audit trail of one change: one line per local
 // participant, with who asked, what changed, the answer and the reason.
 func (s *Scheduler) logDecisions(r *eventRecord, e HistoryEntry) {
-	users := make([]string, 0, len(e.Answers))
+	ctx := context.Background()
+	if !s.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	var few [4]string
+	users := few[:0]
 	for u := range e.Answers {
 		users = append(users, u)
 	}
-	sort.Strings(users)
+	slices.Sort(users)
 	for _, u := range users {
-		s.log.Info("store: decision", "uid", r.UID, "by", e.By, "change", e.Change, "seq", e.Sequence,
-			"user", u, "answer", e.Answers[u], "reason", e.Reasons[u])
+		s.log.LogAttrs(ctx, slog.LevelInfo, "store: decision", slog.String("uid", r.UID), slog.String("by", e.By),
+			slog.String("change", e.Change), slog.Int("seq", e.Sequence),
+			slog.String("user", u), slog.String("answer", e.Answers[u]), slog.String("reason", e.Reasons[u]))
 	}
 	if len(users) == 0 {
-		s.log.Info("store: decision", "uid", r.UID, "by", e.By, "change", e.Change, "seq", e.Sequence)
+		s.log.LogAttrs(ctx, slog.LevelInfo, "store: decision", slog.String("uid", r.UID), slog.String("by", e.By),
+			slog.String("change", e.Change), slog.Int("seq", e.Sequence))
 	}
 }
 

@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
@@ -25,11 +24,11 @@ func storedText(ev *vcal.Event, old *eventRecord) (string, *vcal.Event, error) {
 		}
 		cal, textEv = mergeOccurrences(stored, ev), nil
 	}
-	var buf bytes.Buffer
-	if err := vcal.Encode(&buf, cal); err != nil {
+	text, err := vcal.EncodeString(cal)
+	if err != nil {
 		return "", nil, fmt.Errorf("store: encoding event %s: %w", ev.UID, err)
 	}
-	return buf.String(), textEv, nil
+	return text, textEv, nil
 }
 
 // mergeOccurrences adds the RECURRENCE-ID components of ev to the stored

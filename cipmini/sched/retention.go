@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -365,11 +364,11 @@ func (s *Scheduler) archiveText(rec *eventRecord, ev *vcal.Event) (string, error
 		}
 	}
 	setArchivedHistory(cal, rec)
-	var buf bytes.Buffer
-	if err := vcal.Encode(&buf, cal); err != nil {
+	text, err := vcal.EncodeString(cal)
+	if err != nil {
 		return "", fmt.Errorf("store: encoding event %s for the archive: %w", rec.UID, err)
 	}
-	return buf.String(), nil
+	return text, nil
 }
 
 // removeFailed deletes failed queue messages older than FailedKeep; the

@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -40,11 +39,11 @@ func rewrite(data string, change func(*ical.Component)) (string, error) {
 			change(c)
 		}
 	}
-	var buf bytes.Buffer
-	if err := vcal.Encode(&buf, cal); err != nil {
+	text, err := vcal.EncodeString(cal)
+	if err != nil {
 		return "", err
 	}
-	return buf.String(), nil
+	return text, nil
 }
 
 // replyText is an iTIP REPLY (RFC 5546 3.2.3) carrying one attendee's
@@ -80,9 +79,9 @@ func replyText(uid string, seq int, owner, attendee, partstat, comment string, d
 		occ.Props.Add(no)
 		cal.Children = append(cal.Children, occ)
 	}
-	var buf bytes.Buffer
-	if err := vcal.Encode(&buf, cal); err != nil {
+	text, err := vcal.EncodeString(cal)
+	if err != nil {
 		return "", err
 	}
-	return buf.String(), nil
+	return text, nil
 }

@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/cipmini/cipmini/cipmini/directory"
@@ -406,11 +405,11 @@ func (s *Scheduler) outgoing(id Identity, ev *vcal.Event, d *delivery) ([]*OutMe
 		}
 		data := d.rec.ICal
 		if ev.Cancelled {
-			var buf bytes.Buffer
-			if err := vcal.Encode(&buf, ev.Calendar); err != nil {
+			text, err := vcal.EncodeString(ev.Calendar)
+			if err != nil {
 				return nil, err
 			}
-			data = buf.String()
+			data = text
 		}
 		byServer := map[string]*OutMessage{}
 		for _, a := range ev.Attendees {

@@ -76,6 +76,9 @@ const walkBudget = 1 << 18
 // instances.
 var errTooDense = errors.New("store: too many occurrences in one minute")
 
+// errStopWalk ends a walk whose fn returned false; the walk returns nil.
+var errStopWalk = errors.New("store: walk stopped")
+
 // budgetError is returned by walkChunks when the walk examined walkBudget
 // instances; the window from At on was not walked.
 type budgetError struct{ At time.Time }
@@ -139,7 +142,6 @@ func walkInstances(ev *vcal.Event, from, to time.Time, fn func(caltime.Instance)
 }
 
 func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(caltime.Instance) bool) error {
-	stop := errors.New("stop")
 	var w walkBufs
 	r := &recurringEntry{expand: ev.AppendInstances}
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
@@ -152,12 +154,12 @@ func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(
 				continue
 			}
 			if !fn(in) {
-				return 0, stop
+				return 0, errStopWalk
 			}
 		}
 		return len(ins), nil
 	})
-	if err == stop {
+	if err == errStopWalk {
 		return nil
 	}
 	return err
@@ -194,7 +196,6 @@ func (w *walkBufs) recycle() {
 
 // walkBusyIn is walkBusy in the buffers w, for a caller that walks again.
 func (x *busyIndex) walkBusyIn(w *walkBufs, user string, from, to time.Time, except string, fn func(period) bool) error {
-	stop := errors.New("stop")
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
 		ps, err := x.appendBusy(w, user, a, b, except, chunkMax)
 		if err != nil {
@@ -205,12 +206,12 @@ func (x *busyIndex) walkBusyIn(w *walkBufs, user string, from, to time.Time, exc
 				continue
 			}
 			if !fn(p) {
-				return 0, stop
+				return 0, errStopWalk
 			}
 		}
 		return len(ps), nil
 	})
-	if err == stop {
+	if err == errStopWalk {
 		return nil
 	}
 	return err

@@ -82,6 +82,20 @@ func addressValue(addr string) string {
 	return addr
 }
 
+// addressValueAsIs returns addressValue(addr) for the address read from the
+// property value raw when no new string is needed: raw itself, without its
+// blanks, when it is already that value, or addr when it is a URI.
+func addressValueAsIs(raw, addr string) (string, bool) {
+	if strings.IndexByte(addr, ':') >= 0 {
+		return addr, true
+	}
+	raw = strings.TrimSpace(raw)
+	if len(raw) == len("mailto:")+len(addr) && strings.HasPrefix(raw, "mailto:") && raw[len("mailto:"):] == addr {
+		return raw, true
+	}
+	return "", false
+}
+
 // validAddress reports whether a normalized address is usable: not empty and
 // free of blanks and control characters.
 func validAddress(addr string) bool {

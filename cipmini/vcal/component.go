@@ -41,6 +41,7 @@ type compInfo struct {
 	rdates      []caltime.Period
 	exdates     []time.Time
 	comp        *ical.Component
+	out         ical.Component // what comp points to, once normalized
 }
 
 // handled are the properties normComponent writes itself.
@@ -61,7 +62,8 @@ func firstProp(c *ical.Component, name string) *ical.Prop {
 // normComponent normalizes one VEVENT or VTODO.
 func (n *normalizer) normComponent(c *ical.Component) (*compInfo, error) {
 	ci := &compInfo{kind: c.Name}
-	out := &ical.Component{Name: c.Name}
+	out := &ci.out // one allocation for both
+	out.Name = c.Name
 	ci.comp = out
 	// The properties are gathered in one array, then grouped by name
 	// (groupSorted) into out.Props.

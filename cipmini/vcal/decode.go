@@ -20,7 +20,7 @@ import (
 //
 // lim nil means the default Limits. Decode is safe for concurrent use.
 func Decode(r io.Reader, lim *Limits) (*ical.Calendar, error) {
-	doc, err := decodeScanner(NewScanner(r, lim), false, false, 0)
+	doc, err := decodeScanner(NewScanner(r, lim), false, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -31,6 +31,7 @@ func Decode(r io.Reader, lim *Limits) (*ical.Calendar, error) {
 type document struct {
 	root *ical.Component // the VCALENDAR
 	bare bool            // the draft's bare property lines
+	work *parseWork      // decodeBytes's, for the normalizer; nil otherwise
 }
 
 // decodeBytes decodes a whole data block held in memory for the normalizer;
@@ -40,27 +41,44 @@ type document struct {
 func decodeBytes(data []byte, lim *Limits) (document, error) {
 	// One property a line at most: pending is sized once.
 	hint := min(bytes.Count(data, []byte{'\n'})+1, lim.resolved().MaxProperties)
-	return decodeScanner(newBytesScanner(data, lim), true, true, hint)
+	w := &parseWork{}
+	initBytesScanner(&w.sc, data, lim)
+	pending := w.pending[:0]
+	if hint > len(w.pending) {
+		pending = make([]ical.Prop, 0, hint)
+	}
+	doc, err := decodeScanner(&w.sc, true, true, pending)
+	doc.work = w
+	return doc, err
+}
+
+// parseWork is what parsing a data block in memory works with, in one
+// allocation: the scanner, the stack of properties (for up to 32 lines)
+// and the normalizer.
+type parseWork struct {
+	sc      Scanner
+	n       normalizer
+	pending [32]ical.Prop
 }
 
 // decodeScanner builds the components of the content lines of sc. The
 // properties of a component are gathered on a stack until its END (or the
 // end of bare lines) and then laid out in one array, grouped by name
 // (groupProps). readOnly leaves out the empty maps a caller could write to.
-// hint is the number of content lines expected.
-func decodeScanner(sc *Scanner, wholeData, readOnly bool, hint int) (document, error) {
+// pending, empty, has room for the content lines expected.
+func decodeScanner(sc *Scanner, wholeData, readOnly bool, pending []ical.Prop) (document, error) {
 	var root *ical.Component
 	var stackArr [4]*ical.Component
 	var startArr [4]int
 	stack, starts := stackArr[:0], startArr[:0] // open components, and where their properties start in pending
-	pending := make([]ical.Prop, 0, hint)
 	for sc.Scan() {
 		ln := sc.Line()
 		if root == nil && sc.Bare() {
-			root = &ical.Component{Name: ical.CompCalendar}
-			ev := &ical.Component{Name: ical.CompEvent}
-			root.Children = append(root.Children, ev)
-			stack, starts = append(stack, root, ev), append(starts, 0, 0)
+			t := &bareTree{root: ical.Component{Name: ical.CompCalendar}, ev: ical.Component{Name: ical.CompEvent}}
+			t.children[0] = &t.ev
+			root = &t.root
+			root.Children = t.children[:]
+			stack, starts = append(stack, root, &t.ev), append(starts, 0, 0)
 		}
 		switch ln.Name {
 		case "BEGIN":
@@ -88,7 +106,11 @@ func decodeScanner(sc *Scanner, wholeData, readOnly bool, hint int) (document, e
 		return document{}, &SyntaxError{Line: sc.lineNo, Err: ErrEmpty}
 	}
 	for k := len(stack) - 1; k >= 0; k-- { // the implicit components of bare lines
-		stack[k].Props = groupProps(pending[starts[k]:], readOnly)
+		// Nothing is pushed on pending any more: its properties are grouped
+		// where they are.
+		if props := pending[starts[k]:]; len(props) > 0 || !readOnly {
+			stack[k].Props = groupSorted(props)
+		}
 		pending = pending[:starts[k]]
 	}
 	if wholeData {
@@ -102,6 +124,13 @@ func decodeScanner(sc *Scanner, wholeData, readOnly bool, hint int) (document, e
 		root = cal
 	}
 	return document{root: root, bare: sc.Bare()}, nil
+}
+
+// bareTree holds the implicit VCALENDAR and VEVENT of bare lines, in one
+// allocation.
+type bareTree struct {
+	root, ev ical.Component
+	children [1]*ical.Component
 }
 
 // groupProps returns the properties of one component as go-ical keeps

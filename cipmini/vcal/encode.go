@@ -2,6 +2,7 @@ package vcal
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 
 	"github.com/emersion/go-ical"
@@ -11,13 +12,56 @@ import (
 // (RFC 5545 section 3.1).
 const MaxLineOctets = 75
 
-// Encode writes cal as iCalendar 2.0 text with go-ical's encoder, folding
+// Encode writes cal as iCalendar 2.0 text as go-ical's encoder does, folding
 // every line longer than MaxLineOctets octets (go-ical does not fold) without
 // splitting a UTF-8 sequence. It returns go-ical's error for a calendar that
 // breaks RFC 5545 (a VEVENT without UID, for instance); the calendars that
 // ParseEvents returns always encode. It is safe for concurrent use with
 // distinct writers.
 func Encode(w io.Writer, cal *ical.Calendar) error {
+	eb := encodeBufs.Get().(*encodeBuf)
+	defer encodeBufs.Put(eb)
+	text, ok := appendTree(eb.out[:0], cal)
+	if cap(text) <= 64<<10 {
+		eb.out = text[:0]
+	}
+	if ok {
+		_, err := w.Write(text)
+		return err
+	}
+	return encodeGoIcal(w, cal)
+}
+
+// appendEncoded appends what Encode writes to b; on an error it returns b.
+func appendEncoded(b []byte, cal *ical.Calendar) ([]byte, error) {
+	if text, ok := appendTree(b, cal); ok {
+		return text, nil
+	}
+	w := bytes.NewBuffer(b)
+	if err := encodeGoIcal(w, cal); err != nil {
+		return b, err
+	}
+	return w.Bytes(), nil
+}
+
+// EncodeString returns what Encode writes, as a string, with one
+// allocation for a calendar Encode writes without go-ical (every calendar
+// ParseEvents returns). It is safe for concurrent use.
+func EncodeString(cal *ical.Calendar) (string, error) {
+	eb := encodeBufs.Get().(*encodeBuf)
+	defer encodeBufs.Put(eb)
+	text, err := appendEncoded(eb.out[:0], cal)
+	if cap(text) <= 64<<10 {
+		eb.out = text[:0]
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(text), nil
+}
+
+// encodeGoIcal is Encode with go-ical's encoder.
+func encodeGoIcal(w io.Writer, cal *ical.Calendar) error {
 	bw := bufio.NewWriter(w)
 	fw := &foldWriter{w: bw}
 	if err := ical.NewEncoder(fw).Encode(cal); err != nil {

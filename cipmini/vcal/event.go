@@ -182,7 +182,7 @@ func eventsFromDoc(doc document, l Limits) ([]*Event, error) {
 	if len(groups) == 0 {
 		return nil, &MissingError{Prop: "VEVENT"}
 	}
-	events := make([]*Event, 0, len(groups))
+	var events []*Event
 	for i := range groups {
 		g := &groups[i]
 		n.used = g.used
@@ -194,7 +194,16 @@ func eventsFromDoc(doc document, l Limits) ([]*Event, error) {
 		for _, o := range g.overrides {
 			comps = append(comps, o.comp)
 		}
-		e := buildEvent(n, g.master, g.overrides, n.calendar(comps))
+		// The event, its calendar and (for the first) the list returned
+		// are one allocation.
+		t := &eventTree{}
+		if i == 0 {
+			events = t.list[:0]
+			if len(groups) > 1 {
+				events = make([]*Event, 0, len(groups))
+			}
+		}
+		e := buildEvent(&t.ev, n, g.master, g.overrides, n.calendar(&t.cal, comps))
 		if e.rec != nil {
 			var err error
 			if len(e.recur.RRules) > 0 {
@@ -220,13 +229,20 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// buildEvent fills an Event from its components.
-func buildEvent(n *normalizer, master *compInfo, overrides []*compInfo, cal *ical.Calendar) *Event {
+// eventTree holds an event with its calendar, and the list of one event.
+type eventTree struct {
+	ev   Event
+	cal  calendarTree
+	list [1]*Event
+}
+
+// buildEvent fills e from its components and returns it.
+func buildEvent(e *Event, n *normalizer, master *compInfo, overrides []*compInfo, cal *ical.Calendar) *Event {
 	d := master
 	if d == nil {
 		d = overrides[0]
 	}
-	e := &Event{
+	*e = Event{
 		UID:         d.uid,
 		Sequence:    d.seq,
 		DTStamp:     d.stamp,

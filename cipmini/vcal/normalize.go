@@ -45,7 +45,13 @@ func prepare(data []byte, lim *Limits) (document, *normalizer, error) {
 
 func newNormalizer(doc document, lim Limits) (*normalizer, error) {
 	cal := doc.root
-	n := &normalizer{lim: lim, prodID: defaultProdID}
+	var n *normalizer
+	if doc.work != nil {
+		n = &doc.work.n
+	} else {
+		n = new(normalizer)
+	}
+	*n = normalizer{lim: lim, prodID: defaultProdID}
 	first := func(c *ical.Component, name string) string {
 		if ps := c.Props[name]; len(ps) > 0 {
 			return strings.TrimSpace(ps[0].Value)
@@ -81,10 +87,10 @@ func newNormalizer(doc document, lim Limits) (*normalizer, error) {
 	return n, nil
 }
 
-// calendar returns a normalized VCALENDAR holding the VTIMEZONEs in n.used
-// and the given components.
-func (n *normalizer) calendar(comps []*ical.Component) *ical.Calendar {
-	props := make([]ical.Prop, 2, 4)
+// calendar returns a normalized VCALENDAR, held in t, holding the
+// VTIMEZONEs in n.used and the given components.
+func (n *normalizer) calendar(t *calendarTree, comps []*ical.Component) *ical.Calendar {
+	props := t.props[:2:len(t.props)]
 	props[0] = ical.Prop{Name: ical.PropVersion, Params: ical.Params{}, Value: "2.0"}
 	props[1] = ical.Prop{Name: ical.PropProductID, Params: ical.Params{}, Value: n.prodID}
 	if n.calScale != "" {
@@ -93,7 +99,9 @@ func (n *normalizer) calendar(comps []*ical.Component) *ical.Calendar {
 	if n.method != "" {
 		props = append(props, ical.Prop{Name: ical.PropMethod, Params: ical.Params{}, Value: n.method})
 	}
-	cal := &ical.Calendar{Component: &ical.Component{Name: ical.CompCalendar, Props: groupSorted(props)}}
+	t.comp = ical.Component{Name: ical.CompCalendar, Props: groupSorted(props)}
+	t.cal.Component = &t.comp
+	cal := &t.cal
 	var added []*ical.Component
 outer:
 	for _, tzid := range n.used {
@@ -117,11 +125,24 @@ outer:
 		}
 		added = append(added, z)
 	}
-	cal.Children = make([]*ical.Component, 0, len(added)+len(comps))
+	if n := len(added) + len(comps); n <= len(t.children) {
+		cal.Children = t.children[:0:n]
+	} else {
+		cal.Children = make([]*ical.Component, 0, n)
+	}
 	cal.Children = append(cal.Children, added...)
 	cal.Children = append(cal.Children, comps...)
 	finalize(cal.Component)
 	return cal
+}
+
+// calendarTree holds a normalized calendar with its component and the
+// arrays of its properties and (up to 4) subcomponents.
+type calendarTree struct {
+	cal      ical.Calendar
+	comp     ical.Component
+	props    [4]ical.Prop
+	children [4]*ical.Component
 }
 
 // finalize makes sure that every value of c and its subcomponents can be

@@ -10,34 +10,49 @@ import (
 // 6.3): an ATTENDEE;ROLE=OWNER becomes the ORGANIZER when there is none, and
 // stays an attendee (ROLE=CHAIR) only when it carried a STATUS.
 func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(ical.Prop)) error {
-	hasOrg := false
+	// The participants are read first, so that the values their addresses
+	// need ("mailto:" and the address) are built as one string.
+	var readArr [8]readParticipant
+	read := readArr[:0]
 	if p := firstProp(c, ical.PropOrganizer); p != nil {
 		part, _, _, err := n.participant(p, false)
 		if err != nil {
 			return err
 		}
-		ci.organizer, hasOrg = part, true
-		set(n.organizerProp(p, part, addressValue(part.Address)))
+		read = append(read, readParticipant{p: p, part: part})
 	}
-	// Attendees are few: look them up in ci.attendees, through a map only
-	// when there are many.
-	var seen map[string]bool
-	const fewAttendees = 16
-	ci.attendees = make([]Participant, 0, len(c.Props[ical.PropAttendee]))
 	for i := range c.Props[ical.PropAttendee] {
 		p := &c.Props[ical.PropAttendee][i]
 		part, owner, hadStatus, err := n.participant(p, true)
 		if err != nil {
 			return err
 		}
-		value := addressValue(part.Address)
-		if owner {
+		read = append(read, readParticipant{p: p, part: part, attendee: true, owner: owner, hadStatus: hadStatus})
+	}
+	addressValues(read)
+
+	hasOrg := false
+	if len(read) > 0 && !read[0].attendee {
+		ci.organizer, hasOrg = read[0].part, true
+		set(n.organizerProp(read[0].p, read[0].part, read[0].value))
+		read = read[1:]
+	}
+	// Attendees are few: look them up in ci.attendees, through a map only
+	// when there are many.
+	var seen map[string]bool
+	const fewAttendees = 16
+	ci.attendees = make([]Participant, 0, len(read))
+	// The parameter values attendeeProp sets, at most 5 an attendee.
+	vals := make([]string, 0, 5*len(read))
+	for i := range read {
+		p, part, value := read[i].p, read[i].part, read[i].value
+		if read[i].owner {
 			if !hasOrg {
 				org := Participant{Address: part.Address, CN: part.CN, CUType: part.CUType}
 				ci.organizer, hasOrg = org, true
 				set(n.organizerProp(p, org, value))
 			}
-			if !hadStatus {
+			if !read[i].hadStatus {
 				continue
 			}
 		}
@@ -54,7 +69,7 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 			seen[part.Address] = true
 		}
 		ci.attendees = append(ci.attendees, part)
-		set(n.attendeeProp(p, part, value))
+		set(n.attendeeProp(p, part, value, &vals))
 	}
 	if !hasOrg {
 		return &MissingError{Prop: "ORGANIZER"}
@@ -63,6 +78,48 @@ func (n *normalizer) normParticipants(c *ical.Component, ci *compInfo, set func(
 		return &MissingError{Prop: "ATTENDEE"}
 	}
 	return nil
+}
+
+// readParticipant is an ORGANIZER or ATTENDEE as participant read it, with
+// the property value of its address (addressValues).
+type readParticipant struct {
+	p                          *ical.Prop
+	part                       Participant
+	attendee, owner, hadStatus bool
+	value                      string
+}
+
+// addressValues sets the value of each participant: its property value
+// when that is already the one addressValue gives, else addressValue of its
+// address, those built being cut from one string.
+func addressValues(read []readParticipant) {
+	size := 0
+	for i := range read {
+		r := &read[i]
+		if v, ok := addressValueAsIs(r.p.Value, r.part.Address); ok {
+			r.value = v
+		} else {
+			size += len("mailto:") + len(r.part.Address)
+		}
+	}
+	if size == 0 {
+		return
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i := range read {
+		if r := &read[i]; r.value == "" {
+			b.WriteString("mailto:")
+			b.WriteString(r.part.Address)
+		}
+	}
+	all, at := b.String(), 0
+	for i := range read {
+		if r := &read[i]; r.value == "" {
+			r.value = all[at : at+len("mailto:")+len(r.part.Address)]
+			at += len(r.value)
+		}
+	}
 }
 
 // hasAttendee reports whether addr is among the attendees, looked up in
@@ -122,14 +179,17 @@ func (n *normalizer) participant(p *ical.Prop, attendee bool) (part Participant,
 
 // attendeeProp builds the ATTENDEE property for part, read from p, whose
 // value is value (addressValue of its address), keeping the other
-// parameters of p.
-func (n *normalizer) attendeeProp(p *ical.Prop, part Participant, value string) ical.Prop {
+// parameters of p. The values of the parameters set here are appended to
+// *vals, one array for the attendees of a component, each capped.
+func (n *normalizer) attendeeProp(p *ical.Prop, part Participant, value string, vals *[]string) ical.Prop {
 	np := ical.Prop{Name: ical.PropAttendee, Params: sanitizeParams(p.Params, participantParams...), Value: value}
-	// The parameters set here share one array of values, each capped.
-	vals := make([]string, 0, 5)
+	if cap(*vals)-len(*vals) < 5 {
+		*vals = make([]string, 0, 5)
+	}
 	put := func(name, v string) {
-		vals = append(vals, v)
-		np.Params[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+		*vals = append(*vals, v)
+		k := len(*vals)
+		np.Params[name] = (*vals)[k-1 : k : k]
 	}
 	if part.CN != "" {
 		put("CN", part.CN)

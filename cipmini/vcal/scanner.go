@@ -108,14 +108,20 @@ func NewScanner(r io.Reader, lim *Limits) *Scanner {
 // newBytesScanner returns a Scanner over data that does not copy lines that
 // are not folded.
 func newBytesScanner(data []byte, lim *Limits) *Scanner {
-	s := &Scanner{lim: lim.resolved(), inBytes: true}
+	s := &Scanner{}
+	initBytesScanner(s, data, lim)
+	return s
+}
+
+// initBytesScanner sets up s, a zero Scanner, as newBytesScanner does.
+func initBytesScanner(s *Scanner, data []byte, lim *Limits) {
+	s.lim, s.inBytes = lim.resolved(), true
 	s.byteSrc = newBytesSource(data, &s.lim)
 	if !s.byteSrc.tooBig {
 		s.text = string(data)
 	}
 	s.src = &s.byteSrc
 	s.params, s.stack = s.paramArr[:0], s.stackArr[:0]
-	return s
 }
 
 // Scan advances to the next content line, which Line then returns. It
