@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -95,10 +94,7 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 	if err != nil {
 		return nil, err
 	}
-	// Opening read the whole data file to check it and buntdb loaded it
-	// record by record: return that garbage to the system now rather than
-	// let the collector's headroom keep it resident.
-	debug.FreeOSMemory()
+	freeAfterOpen(db)
 	sch.Now = now
 	sch.KeepHistory = cfg.keepHistory()
 	sch.QueueLimits, _ = cfg.queueLimits() // checked when the configuration was read

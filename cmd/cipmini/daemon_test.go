@@ -31,7 +31,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "cipmini")
+	// Static, as scripts/build.sh and CI build it: with cgo the daemon
+	// would also map the C library and measure 1.8 MiB more resident.
 	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building cipmini:", err)

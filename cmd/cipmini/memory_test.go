@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/cipmini/cipmini/store"
 )
 
 // inForce reads the runtime's memory limit and GOGC back.
@@ -74,5 +76,31 @@ func TestMemoryConfigRejects(t *testing.T) {
 		if _, err := parseConfig("server_id = \"x\"\n"+setting+"\n", "t"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error with %q", setting, err, want)
 		}
+	}
+}
+
+// Opening an empty store leaves too little garbage to be worth a forced
+// collection; a data file of freeAfterOpenMin or more is collected.
+func TestFreeAfterOpen(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if freeAfterOpen(db) {
+		t.Error("collected after opening an empty store")
+	}
+	if err := db.Update(func(tx *store.Tx) error {
+		return tx.Set("k", strings.Repeat("x", freeAfterOpenMin))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = store.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if !freeAfterOpen(db) {
+		t.Error("did not collect after opening a data file of", freeAfterOpenMin, "bytes")
 	}
 }

@@ -17,7 +17,11 @@ import (
 //go:embed panel.html
 var panelHTML string
 
-var panelTemplate = template.Must(template.New("panel").Parse(panelHTML))
+// panelTemplate parses the panel page on first use: a daemon whose panel
+// is never opened does not keep the template parser resident.
+var panelTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("panel").Parse(panelHTML))
+})
 
 // panelState is what the panel remembers between requests: check-ins
 // (wrong PINs are counted by the Server's guard). It lives in memory only.
@@ -83,7 +87,7 @@ func (s *Server) panelPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	if err := panelTemplate.Execute(w, struct{ Room string }{u.ID}); err != nil {
+	if err := panelTemplate().Execute(w, struct{ Room string }{u.ID}); err != nil {
 		s.log.Error("web: panel page", "err", err)
 	}
 }
