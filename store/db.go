@@ -82,10 +82,13 @@ type Options struct {
 	// file would take. A meeting room's calendar is a few hundred
 	// kilobytes, so compaction is rare and quick. It never runs while no
 	// writes happen, so an idle device does not write to its flash.
+	// Open also compacts a data file larger than CompactMinSize and more
+	// than 1.5 times the size of its live data before loading it, so that
+	// the old versions of records never take memory.
 	CompactMinSize int64
 	CompactRatio   int
-	// DisableAutoCompact turns automatic compaction off; Compact still
-	// works. Default false.
+	// DisableAutoCompact turns automatic compaction off, the one at Open
+	// included; Compact still works. Default false.
 	DisableAutoCompact bool
 	// MaxDamagedRecords is how many damaged records Open takes out of the
 	// data file into QuarantineDir before it refuses to open it with a
@@ -196,7 +199,8 @@ type DB struct {
 // CheckFile: an interrupted append is cut off with a warning, a corrupt
 // file fails Open with a *CorruptError. A data file without commit
 // markers, written by plain buntdb, is rewritten with them by a
-// compaction. opts may be nil.
+// compaction, and so is a file that holds much more than its live data
+// (Options.CompactMinSize). opts may be nil.
 func Open(dir string, opts *Options) (*DB, error) {
 	o, err := resolveOptions(opts)
 	if err != nil {

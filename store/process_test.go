@@ -111,6 +111,20 @@ func runHelper(role, dir string) int {
 			}
 			fmt.Printf("compacted %d\n", time.Since(t0).Microseconds())
 		}
+	case "opener":
+		// Opens a data file with garbage, which compacts it first.
+		fmt.Println("open")
+		t0 := time.Now()
+		db, err := Open(dir, &Options{Logger: quietLog, CompactMinSize: 32 << 10})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Printf("opened %d %d\n", time.Since(t0).Microseconds(), db.Stats().Compactions)
+		io.Copy(io.Discard, os.Stdin)
+		if err := db.Close(); err != nil {
+			return fail(err)
+		}
+		return 0
 	}
 	return fail(fmt.Errorf("unknown role %q", role))
 }

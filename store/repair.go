@@ -121,6 +121,10 @@ func (db *DB) prepareFile() (int, bool, error) {
 				"file", db.path, "offset", res.valid, "dropped_bytes", res.size-res.valid,
 				"dropped_records", res.dropped)
 		}
+		if db.compactsAtOpen(res) {
+			n, err := db.compactAtOpen(res)
+			return n, false, err
+		}
 		return len(res.state) + 1, false, nil
 	}
 	stamp := time.Now().UnixNano()
@@ -138,19 +142,8 @@ func (db *DB) prepareFile() (int, bool, error) {
 		db.log.Warn("store: could not keep the damaged data file", "err", err)
 	}
 	items := res.items()
-	tmp := db.path + compactSuffix
-	written, err := writeFileSynced(tmp, items)
-	if err != nil {
-		os.Remove(tmp)
-		return 0, false, fmt.Errorf("store: repair: %w", err)
-	}
-	db.bytesWritten.Add(written)
-	if err := renameFile(tmp, db.path); err != nil {
-		os.Remove(tmp)
-		return 0, false, fmt.Errorf("store: repair: %w", err)
-	}
-	if err := syncDir(db.dir); err != nil {
-		return 0, false, err
+	if _, renamed, err := db.replaceWithItems(items); err != nil {
+		return 0, false, errRepair(err, renamed)
 	}
 	db.log.Warn("store: the data file was rewritten without its damaged records",
 		"file", db.path, "damaged", len(res.damage), "keys", len(items))

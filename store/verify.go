@@ -53,6 +53,8 @@ type scanResult struct {
 	commits int
 	// dropped counts the complete records of the cut tail.
 	dropped int
+	// expiring counts the records applied to the state that expire.
+	expiring int
 	// stopped says that the scan stopped at its limit of damage, or when
 	// looking for intact records after damage cost more than its budget.
 	stopped bool
@@ -355,6 +357,9 @@ func (s *scanner) applyOne(e scanEntry) {
 		case e.rec.expiring && !time.Unix(e.rec.expire, 0).After(time.Now()):
 			// Already expired: buntdb does not load it either.
 		default:
+			if e.rec.expiring {
+				s.res.expiring++
+			}
 			s.res.state[e.rec.key] = e.value
 		}
 		return
