@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"os"
 	"time"
 )
@@ -88,12 +87,4 @@ func (db *DB) replaceWithItems(items []snapshotItem) (written int64, renamed boo
 		return written, true, err
 	}
 	return written, true, nil
-}
-
-// errRepair wraps an error of the rewrite of a damaged file.
-func errRepair(err error, renamed bool) error {
-	if renamed {
-		return err
-	}
-	return fmt.Errorf("store: repair: %w", err)
 }

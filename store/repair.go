@@ -209,3 +209,11 @@ func (db *DB) convert() error {
 		"file", db.path, "kept_as", keep, "keys", len(items))
 	return nil
 }
+
+// errRepair wraps an error of the rewrite of a damaged file.
+func errRepair(err error, renamed bool) error {
+	if renamed {
+		return err
+	}
+	return fmt.Errorf("store: repair: %w", err)
+}

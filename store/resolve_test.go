@@ -218,11 +218,9 @@ func TestDamagedMarkerCount(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The file's first marker is its format's; the second is the
-		// first commit's: "$14\r\n" + 4 checksum bytes + "8:00000000".
-		first := bytes.Index(file, []byte(commitKey))
-		m := first + 1 + bytes.Index(file[first+1:], []byte(commitKey))
-		value := m + len(commitKey) + len("\r\n$14\r\n")
-		if first < 0 || m <= first || file[value+envelopeLen] != '8' {
+		// first commit's: 4 checksum bytes, then "8:00000000".
+		value := int(markerAt(t, fileRecords(t, file), 1).valueOff)
+		if file[value+envelopeLen] != '8' {
 			t.Fatalf("no first commit marker of 8 records: %q", file)
 		}
 		var changes [][2]int // offset, new byte
