@@ -21,7 +21,7 @@ const MaxLineOctets = 75
 func Encode(w io.Writer, cal *ical.Calendar) error {
 	eb := encodeBufs.Get().(*encodeBuf)
 	defer encodeBufs.Put(eb)
-	text, ok := appendTree(eb.out[:0], cal)
+	text, ok := eb.appendTree(eb.out[:0], cal)
 	if cap(text) <= 64<<10 {
 		eb.out = text[:0]
 	}
@@ -33,8 +33,8 @@ func Encode(w io.Writer, cal *ical.Calendar) error {
 }
 
 // appendEncoded appends what Encode writes to b; on an error it returns b.
-func appendEncoded(b []byte, cal *ical.Calendar) ([]byte, error) {
-	if text, ok := appendTree(b, cal); ok {
+func (eb *encodeBuf) appendEncoded(b []byte, cal *ical.Calendar) ([]byte, error) {
+	if text, ok := eb.appendTree(b, cal); ok {
 		return text, nil
 	}
 	w := bytes.NewBuffer(b)
@@ -50,7 +50,7 @@ func appendEncoded(b []byte, cal *ical.Calendar) ([]byte, error) {
 func EncodeString(cal *ical.Calendar) (string, error) {
 	eb := encodeBufs.Get().(*encodeBuf)
 	defer encodeBufs.Put(eb)
-	text, err := appendEncoded(eb.out[:0], cal)
+	text, err := eb.appendEncoded(eb.out[:0], cal)
 	if cap(text) <= 64<<10 {
 		eb.out = text[:0]
 	}
@@ -80,19 +80,9 @@ type foldWriter struct {
 func (f *foldWriter) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); i++ {
 		c := p[i]
-		switch {
-		case c == '\r' || c == '\n':
-			f.n = 0
-		case c&0xC0 == 0x80: // continuation byte: never fold before it
-			if f.n >= MaxLineOctets { // only for invalid UTF-8
-				f.fold()
-			}
-			f.n++
-		default:
-			if f.n+seqLen(c) > MaxLineOctets {
-				f.fold()
-			}
-			f.n++
+		var fold bool
+		if f.n, fold = foldStep(f.n, c); fold {
+			f.w.WriteString("\r\n ")
 		}
 		if err := f.w.WriteByte(c); err != nil {
 			return i, err
@@ -101,9 +91,24 @@ func (f *foldWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (f *foldWriter) fold() {
-	f.w.WriteString("\r\n ")
-	f.n = 1
+// foldStep takes byte c onto a line of n octets: it returns the line's
+// octets after c, and whether "CRLF SPACE" goes before c. A line end
+// starts a new line; a fold goes only before the first byte of a UTF-8
+// sequence, or before a continuation byte of a full line (invalid UTF-8).
+func foldStep(n int, c byte) (int, bool) {
+	switch {
+	case c == '\r' || c == '\n':
+		return 0, false
+	case c&0xC0 == 0x80: // continuation byte: never fold before it
+		if n >= MaxLineOctets {
+			return 2, true
+		}
+	default:
+		if n+seqLen(c) > MaxLineOctets {
+			return 2, true
+		}
+	}
+	return n + 1, false
 }
 
 // seqLen is the length of the UTF-8 sequence that starts with c.

@@ -1,6 +1,7 @@
 package vcal
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,13 +26,10 @@ type encodeBuf struct {
 	names []string
 }
 
-// appendTree appends cal's folded encoding to dst, or reports false.
-func appendTree(dst []byte, cal *ical.Calendar) ([]byte, bool) {
-	eb := encodeBufs.Get().(*encodeBuf)
-	defer func() {
-		clear(eb.names[:cap(eb.names)]) // keep no names of cal
-		encodeBufs.Put(eb)
-	}()
+// appendTree appends cal's folded encoding to dst, or reports false. dst
+// must not be eb.raw.
+func (eb *encodeBuf) appendTree(dst []byte, cal *ical.Calendar) ([]byte, bool) {
+	defer clear(eb.names[:cap(eb.names)]) // keep no names of cal
 	raw, ok := eb.appendComponent(eb.raw[:0], cal.Component)
 	if cap(raw) <= 64<<10 {
 		eb.raw = raw
@@ -40,6 +38,16 @@ func appendTree(dst []byte, cal *ical.Calendar) ([]byte, bool) {
 		return dst, false
 	}
 	return appendFolded(dst, raw), true
+}
+
+// appendSortedKeys appends m's keys to dst, sorted.
+func appendSortedKeys[V any](dst []string, m map[string]V) []string {
+	start := len(dst)
+	for k := range m {
+		dst = append(dst, k)
+	}
+	slices.Sort(dst[start:])
+	return dst
 }
 
 // appendComponent appends c as go-ical's encodeComponent writes it.
@@ -51,11 +59,8 @@ func (eb *encodeBuf) appendComponent(b []byte, c *ical.Component) ([]byte, bool)
 	b = append(b, c.Name...)
 	b = append(b, "\r\n"...)
 	start := len(eb.names)
-	for name := range c.Props {
-		eb.names = append(eb.names, name)
-	}
+	eb.names = appendSortedKeys(eb.names, c.Props)
 	names := eb.names[start:]
-	sortStrings(names)
 	for _, name := range names {
 		ps := c.Props[name]
 		for i := range ps {
@@ -86,11 +91,8 @@ func (eb *encodeBuf) appendProp(b []byte, p *ical.Prop) ([]byte, bool) {
 	b = append(b, p.Name...)
 	if len(p.Params) > 0 {
 		start := len(eb.names)
-		for name := range p.Params {
-			eb.names = append(eb.names, name)
-		}
+		eb.names = appendSortedKeys(eb.names, p.Params)
 		names := eb.names[start:]
-		sortStrings(names)
 		for _, name := range names {
 			b = append(b, ';')
 			b = append(b, name...)
@@ -119,35 +121,13 @@ func (eb *encodeBuf) appendProp(b []byte, p *ical.Prop) ([]byte, bool) {
 	return append(b, "\r\n"...), true
 }
 
-// sortStrings sorts a few names in place (insertion sort: the order is
-// sort.Strings's, without its allocation).
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
 // appendFolded appends text folded as foldWriter folds it.
 func appendFolded(dst, text []byte) []byte {
 	n := 0
 	for _, c := range text {
-		switch {
-		case c == '\r' || c == '\n':
-			n = 0
-		case c&0xC0 == 0x80:
-			if n >= MaxLineOctets {
-				dst = append(dst, "\r\n "...)
-				n = 1
-			}
-			n++
-		default:
-			if n+seqLen(c) > MaxLineOctets {
-				dst = append(dst, "\r\n "...)
-				n = 1
-			}
-			n++
+		var fold bool
+		if n, fold = foldStep(n, c); fold {
+			dst = append(dst, "\r\n "...)
 		}
 		dst = append(dst, c)
 	}
