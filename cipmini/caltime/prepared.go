@@ -26,16 +26,6 @@ func (r *Recurrence) Prepare() (*Prepared, error) {
 	return p, nil
 }
 
-// prepare is Prepare without the check of the THISANDFUTURE shifts, which
-// AppendBetween has never made.
-func (r *Recurrence) prepare() (*Prepared, error) {
-	p := new(Prepared)
-	if err := r.prepareInto(p, false); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 // prepareInto prepares r into p; with check, it also refuses the
 // THISANDFUTURE overrides that Validate refuses.
 func (r *Recurrence) prepareInto(p *Prepared, check bool) error {

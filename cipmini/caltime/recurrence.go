@@ -143,8 +143,10 @@ func (r *Recurrence) AppendBetween(dst []Instance, from, to time.Time, max int) 
 		}
 		return dst, nil
 	}
-	p, err := r.prepare()
-	if err != nil {
+	// Without the check of the THISANDFUTURE shifts, which AppendBetween
+	// has never made.
+	var p Prepared
+	if err := r.prepareInto(&p, false); err != nil {
 		return dst, err
 	}
 	return p.AppendBetween(dst, from, to, max)

@@ -178,10 +178,15 @@ func week1Start(y int, wkst time.Weekday) int64 {
 	return ws
 }
 
+// weekStart returns the first day of day's week, weeks starting on wkst.
+func weekStart(day int64, wkst time.Weekday) int64 {
+	return day - floorMod(int64(weekdayOf(day))-int64(wkst), 7)
+}
+
 // weekNumber returns the week number of day and the number of weeks of its
 // week-numbering year.
 func weekNumber(day int64, wkst time.Weekday) (wn, weeks int) {
-	ws := day - floorMod(int64(weekdayOf(day))-int64(wkst), 7)
+	ws := weekStart(day, wkst)
 	y, _, _ := civilFromDays(ws + 3)
 	w1 := week1Start(y, wkst)
 	return int((ws-w1)/7) + 1, int((week1Start(y+1, wkst) - w1) / 7)

@@ -94,15 +94,7 @@ func (e *expansion) offer(cs int64) bool {
 }
 
 func (e *expansion) beyondUntil(cs int64) bool {
-	switch e.r.untilKind {
-	case untilInstant:
-		return e.toUnix(cs) > e.r.until
-	case untilCivil:
-		return cs > e.r.until
-	case untilDateEnd:
-		return cs >= e.r.until
-	}
-	return false
+	return e.r.beyondUntil(cs, e.toUnix)
 }
 
 // setPositions returns the sorted distinct 0-based indexes that BYSETPOS
@@ -250,7 +242,7 @@ func (e *expansion) periodIndexOf(day int64) int64 {
 
 // weekStart0 returns the first day of DTSTART's week.
 func (e *expansion) weekStart0() int64 {
-	return e.startDay - floorMod(int64(weekdayOf(e.startDay))-int64(e.r.wkst), 7)
+	return weekStart(e.startDay, e.r.wkst)
 }
 
 // periodFirstDay returns the first day of period p; false past year 9999.

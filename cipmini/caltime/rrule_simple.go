@@ -35,6 +35,7 @@ func (r *rule) simpleStep() int64 {
 // period holding lo, and COUNT numbers the occurrence of period k k+1.
 func (q *query) runSimple(rr *rule, step, lo, hi int64, work *int64) error {
 	loc := q.r.Start.Location()
+	toUnix := func(cs int64) int64 { return wallToUnix(cs, loc) }
 	start := civilOf(q.r.Start)
 	lo = min(max(lo, minCivil), maxCivil)
 	hi = min(max(hi, minCivil), maxCivil)
@@ -44,7 +45,7 @@ func (q *query) runSimple(rr *rule, step, lo, hi int64, work *int64) error {
 	// for each period (the period itself and each day it looks at).
 	first0, cost := startDay, int64(2)
 	if rr.freq == weekly {
-		first0 = startDay - floorMod(int64(weekdayOf(startDay))-int64(rr.wkst), 7)
+		first0 = weekStart(startDay, rr.wkst)
 		cost = 8
 	}
 	k := max(floorDiv(floorDiv(lo, secondsPerDay)-first0, step), 0)
@@ -71,14 +72,14 @@ func (q *query) runSimple(rr *rule, step, lo, hi int64, work *int64) error {
 		if cs <= start || cs < lo && rr.count == 0 {
 			continue // as expansion.skipDay, which looks no further
 		}
-		if cs >= hi || rr.beyondUntil(cs, loc) || rr.count > 0 && k+1 > rr.count {
+		if cs >= hi || rr.beyondUntil(cs, toUnix) || rr.count > 0 && k+1 > rr.count {
 			return nil
 		}
 		if cs < lo {
 			continue
 		}
 		*work--
-		u := wallToUnix(cs, loc)
+		u := toUnix(cs)
 		more := q.addBase(u, time.Unix(u, 0).In(loc))
 		if *work < 0 {
 			return ErrExpansionLimit
@@ -89,12 +90,12 @@ func (q *query) runSimple(rr *rule, step, lo, hi int64, work *int64) error {
 	}
 }
 
-// beyondUntil reports whether the occurrence at civil time cs in loc comes
-// after the rule's UNTIL (see expansion.beyondUntil).
-func (r *rule) beyondUntil(cs int64, loc *time.Location) bool {
+// beyondUntil reports whether the occurrence at civil time cs, which
+// toUnix puts on the time line, comes after the rule's UNTIL.
+func (r *rule) beyondUntil(cs int64, toUnix func(int64) int64) bool {
 	switch r.untilKind {
 	case untilInstant:
-		return wallToUnix(cs, loc) > r.until
+		return toUnix(cs) > r.until
 	case untilCivil:
 		return cs > r.until
 	case untilDateEnd:

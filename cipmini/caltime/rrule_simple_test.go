@@ -108,8 +108,8 @@ func randomSimpleCase(rng *rand.Rand, zones []*time.Location) simpleCase {
 // work. It reports whether the window held instances.
 func checkSimple(t *testing.T, c simpleCase) bool {
 	t.Helper()
-	p, err := c.rec.prepare()
-	if err != nil {
+	var p Prepared
+	if err := c.rec.prepareInto(&p, false); err != nil {
 		t.Fatalf("%s: %v", c, err)
 	}
 	if len(p.rules) != 1 || p.rules[0].simpleStep() == 0 {
