@@ -142,7 +142,8 @@ func walkInstances(ev *vcal.Event, from, to time.Time, fn func(caltime.Instance)
 }
 
 func walkInstancesOf(ev *vcal.Event, from, to time.Time, withFree bool, fn func(caltime.Instance) bool) error {
-	var w walkBufs
+	w := walkPool.Get().(*walkBufs)
+	defer w.recycle()
 	r := &recurringEntry{expand: ev.AppendInstances}
 	err := walkChunks(from, to, func(a, b time.Time) (int, error) {
 		ins, err := w.expand(r, a, b, chunkMax)
@@ -334,8 +335,11 @@ const clashBatch = 1024
 func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max int) ([]int64, time.Time, error) {
 	var out []int64
 	var first time.Time
-	batch := make([]caltime.Instance, 0, clashBatch)
-	var w walkBufs
+	// The batch grows with the instances: most new events have one, and
+	// a booking must not clear clashBatch instances' worth of memory.
+	batch := make([]caltime.Instance, 0, 8)
+	w := walkPool.Get().(*walkBufs)
+	defer w.recycle()
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -358,7 +362,7 @@ func (s *Scheduler) clashes(user string, ev *vcal.Event, from, to time.Time, max
 		i := 0
 		var cur period
 		open := false
-		err := s.index.walkBusyIn(&w, user, lo, hi, ev.UID, func(p period) bool {
+		err := s.index.walkBusyIn(w, user, lo, hi, ev.UID, func(p period) bool {
 			if p.Tentative {
 				return true
 			}
