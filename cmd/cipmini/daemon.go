@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -172,6 +173,7 @@ func (d *daemon) stop() {
 // store, in that order.
 func (d *daemon) Run(ctx context.Context, hooks runHooks) error {
 	defer d.stop()
+	defer spareProc(d.sync)()
 	failed := make(chan error, 4)
 	var wg sync.WaitGroup
 	serve := func(what string, fn func() error) {
@@ -202,7 +204,7 @@ func (d *daemon) Run(ctx context.Context, hooks runHooks) error {
 	}
 	d.sec.logStart(d.log, d.cfg, d.tls)
 	d.log.Info("cipmini: serving", "server_id", d.cfg.ServerID, "listen", d.cip.Addr().String(),
-		"data_dir", d.cfg.DataDir, "sync", d.sync.String(), "version", versionString())
+		"data_dir", d.cfg.DataDir, "sync", d.sync.String(), "gomaxprocs", runtime.GOMAXPROCS(0), "version", versionString())
 	if hooks.ready != nil {
 		hooks.ready(d.cip.Addr())
 	}
