@@ -50,8 +50,9 @@ type Board struct {
 	GoMemLimit string `toml:"gomemlimit"`
 	// GOGC is the Go garbage collector's target percentage, as the GOGC
 	// variable gives it: a lower value keeps the heap closer to the live
-	// data at the cost of more collections. Zero (unset) means the
-	// runtime's default (100). A GOGC variable in the environment and a
+	// data at the cost of more collections. Zero (unset) leaves it to
+	// the daemon: 100 while the live heap is under 32 MiB, then lowered
+	// toward 50 so that the collector's headroom stays 32 MiB. A GOGC variable in the environment and a
 	// gogc in the configuration file win over it.
 	GOGC int `toml:"gogc"`
 	// MaxStoreBytes caps the data file for new invitations and changes that

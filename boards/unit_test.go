@@ -168,7 +168,7 @@ func TestReadmeBoardTable(t *testing.T) {
 		if limit == "" {
 			limit = "none"
 		}
-		gogc := "100 (default)"
+		gogc := "auto"
 		if b.GOGC != 0 {
 			gogc = strconv.Itoa(b.GOGC)
 		}

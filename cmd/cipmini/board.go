@@ -76,12 +76,13 @@ func targetMismatch(b *boards.Board) string {
 // startBoard puts the Go runtime's memory limit and GOGC in force (see
 // memoryFor: the environment, then the configuration file, then the
 // board) and logs the board's values in force; without a board it logs
-// the memory settings only when the configuration file sets them.
-func startBoard(logger *slog.Logger, b *boards.Board, cfg *Config) {
+// the memory settings only when the configuration file sets them. It
+// returns the settings in force.
+func startBoard(logger *slog.Logger, b *boards.Board, cfg *Config) memorySettings {
 	mem := applyMemory(b, cfg)
 	if b == nil {
 		logMemory(logger, mem)
-		return
+		return mem
 	}
 	conns := cfg.MaxConns
 	if conns == 0 {
@@ -92,6 +93,7 @@ func startBoard(logger *slog.Logger, b *boards.Board, cfg *Config) {
 	if m := targetMismatch(b); m != "" {
 		logger.Warn("cipmini: " + m)
 	}
+	return mem
 }
 
 // describeBoard prints, for `cipmini check --board`, what the board sets,

@@ -22,7 +22,8 @@ type memorySettings struct {
 	// GOGC is the collector's target percentage, -1 for off.
 	GOGC int
 	// GOGCFrom is "GOGC" (the environment), "config" (the file's gogc),
-	// "board" (the --board profile's) or "default" (the runtime's, 100).
+	// "board" (the --board profile's) or "default": then `cipmini serve`
+	// tunes it after each collection (startGCTuner), shown as "auto".
 	GOGCFrom string
 }
 
@@ -90,7 +91,16 @@ func gcPercent() int {
 // attrs are the settings as log attributes.
 func (m memorySettings) attrs() []any {
 	return []any{"memory_limit", memLimitString(m.Limit), "memory_limit_from", m.LimitFrom,
-		"gogc", gogcString(m.GOGC), "gogc_from", m.GOGCFrom}
+		"gogc", m.gogcString(), "gogc_from", m.GOGCFrom}
+}
+
+// gogcString is the GOGC in force as the start puts it: "auto" where
+// nothing sets it.
+func (m memorySettings) gogcString() string {
+	if m.GOGCFrom == "default" {
+		return "auto"
+	}
+	return gogcString(m.GOGC)
 }
 
 // fromFile reports whether the configuration file decides either setting.
@@ -100,7 +110,7 @@ func (m memorySettings) fromFile() bool { return m.LimitFrom == "config" || m.GO
 // force and where they come from.
 func (m memorySettings) describe(w io.Writer) {
 	fmt.Fprintf(w, "go runtime: memory limit %s (%s), GOGC %s (%s)\n",
-		memLimitString(m.Limit), m.LimitFrom, gogcString(m.GOGC), m.GOGCFrom)
+		memLimitString(m.Limit), m.LimitFrom, m.gogcString(), m.GOGCFrom)
 }
 
 // gogcString writes a GOGC percentage the way the GOGC variable does.

@@ -81,7 +81,9 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *configPath == "" {
 		logger.Info("cipmini: no --config given: running the demo configuration", "server_id", cfg.ServerID)
 	}
-	startBoard(logger, board, cfg)
+	if mem := startBoard(logger, board, cfg); mem.GOGCFrom == "default" {
+		defer startGCTuner()()
+	}
 	d, err := newDaemon(cfg, logger, net.Listen)
 	if err != nil {
 		return err
