@@ -57,6 +57,15 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return d, nil
 	}
 
+	// The stored text of a whole event does not depend on the stored
+	// version (newText): it is encoded before the lock, which bookings
+	// take one at a time.
+	var whole *storedVersion
+	if ev.RecurrenceID.IsZero() && !ev.Cancelled {
+		text, textEv, err := storedText(ev, nil)
+		whole = &storedVersion{text, textEv, err}
+	}
+
 	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer durable(s, &res, &err)
@@ -66,7 +75,13 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return nil, tempFailure(s.log, "reading an event", err)
 	}
 	ver := compareVersion(ev, old)
-	text, textEv, err := s.newText(ev, old)
+	var text string
+	var textEv *vcal.Event
+	if whole != nil {
+		text, textEv, err = whole.text, whole.ev, whole.err
+	} else {
+		text, textEv, err = s.newText(ev, old)
+	}
 	if err != nil {
 		return nil, tempFailure(s.log, "encoding an event", err)
 	}
@@ -162,6 +177,13 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return &Delivery{Result: ResultCancelled, Outcomes: d.info}, nil
 	}
 	return &Delivery{Result: ResultStored, Outcomes: d.info}, nil
+}
+
+// storedVersion is the result of storedText for an event.
+type storedVersion struct {
+	text string
+	ev   *vcal.Event
+	err  error
 }
 
 // newText returns the text to store for ev: the stored text for a
