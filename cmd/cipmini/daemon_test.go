@@ -149,10 +149,16 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 	}
 }
 
-// stop sends SIGTERM and waits for a clean exit.
+// stop sends SIGTERM and waits for a clean exit. A daemon that ended
+// before it was asked to, other than by a test's SIGKILL or with success,
+// fails the test with its log: a crash is never taken for a stop.
 func (d *daemonProc) stop(t testing.TB) {
 	select {
 	case <-d.done:
+		st := d.cmd.ProcessState
+		if ws, ok := st.Sys().(syscall.WaitStatus); !st.Success() && !(ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL) {
+			t.Errorf("cipmini serve had ended on its own before the test stopped it (%v):\n%s", st, d.log)
+		}
 		return
 	default:
 	}
