@@ -46,7 +46,9 @@ const MaxRedirects = 3
 
 // Courier delivers the outgoing queue: one message at a time, each as soon as
 // it is due, logging in to the peer with its login_password when the
-// Directory has one. A message is deleted after an OK, kept as failed after
+// Directory has one. A peer that does not answer a message is not tried
+// for its other messages until that one is due again (docs/PROTOCOL.md
+// section 11.3). A message is deleted after an OK, kept as failed after
 // a final NO or when given up, and otherwise tried again with Backoff. It is
 // safe for concurrent use; Run must be called once.
 type Courier struct {
@@ -72,6 +74,9 @@ type Courier struct {
 	// for good. Set it before Run.
 	Mail Mailer
 	wake chan struct{}
+	// down holds the peers that did not answer, by server id; only Run's
+	// goroutine uses it.
+	down map[string]peerDown
 }
 
 // New returns a Courier for the queue in db.
@@ -80,7 +85,7 @@ func New(db *store.DB, dir *directory.Directory, dialer Dialer, log *slog.Logger
 		log = slog.Default()
 	}
 	return &Courier{db: db, dir: dir, dialer: dialer, log: log, Backoff: DefaultBackoff,
-		Timeout: time.Minute, Now: time.Now, wake: make(chan struct{}, 1)}
+		Timeout: time.Minute, Now: time.Now, wake: make(chan struct{}, 1), down: map[string]peerDown{}}
 }
 
 // Wake makes Run look at the queue now (after messages were queued).
@@ -127,6 +132,11 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		return c.Now().Add(time.Minute)
 	}
 	var next time.Time
+	for id, u := range c.down {
+		if !u.until.After(c.Now()) {
+			delete(c.down, id) // its failed message is due: try again
+		}
+	}
 	for _, m := range msgs {
 		if ctx.Err() != nil {
 			return time.Time{}
@@ -134,13 +144,30 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		if m.State != sched.OutQueued {
 			continue
 		}
-		if due := time.Unix(m.NextTry, 0); due.After(c.Now()) {
+		due := time.Unix(m.NextTry, 0)
+		if u, ok := c.down[m.To]; ok && m.Verb != sched.VerbMailReply && !due.After(c.Now()) {
+			c.passOver(m, u.why)
+			due = u.until
+		}
+		if m.State != sched.OutQueued {
+			continue
+		}
+		if due.After(c.Now()) {
 			if next.IsZero() || due.Before(next) {
 				next = due
 			}
 			continue
 		}
-		c.deliver(ctx, m)
+		switch unanswered := c.deliver(ctx, m); {
+		case unanswered:
+			u := peerDown{until: time.Unix(m.NextTry, 0), why: m.LastError}
+			if m.State != sched.OutQueued {
+				u.until = c.Now().Add(c.Backoff.First)
+			}
+			c.down[m.To] = u
+		case m.Verb != sched.VerbMailReply:
+			delete(c.down, m.To)
+		}
 		if m.State == sched.OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
 			next = time.Unix(m.NextTry, 0)
 		}
@@ -148,19 +175,44 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 	return next
 }
 
-// deliver tries one message once and records the outcome.
-func (c *Courier) deliver(ctx context.Context, m *sched.OutMessage) {
+// peerDown is a peer that did not answer a message: why, and when that
+// message is tried again. Until then its other messages wait untried, so
+// that a peer that is down costs one connection attempt (and at most one
+// Timeout) each time, not one for each of its messages, and the messages
+// for other peers behind them still go out.
+type peerDown struct {
+	until time.Time
+	why   string
+}
+
+// passOver leaves a due message for a later pass, untried, because its
+// peer did not answer another message of this one; a message past
+// Backoff.GiveUp is given up then, as retry would.
+func (c *Courier) passOver(m *sched.OutMessage, why string) {
+	if c.Now().Sub(time.Unix(m.Created, 0)) < c.Backoff.GiveUp {
+		return
+	}
+	m.State, m.LastError = sched.OutFailed, "peer did not answer: "+why
+	c.log.Error("store: gave up delivering", "message", m.ID, "to", m.To, "command", m.Verb, "uid", m.UID,
+		"tries", m.Tries, "last_error", m.LastError)
+	c.finish(m, nil, true)
+}
+
+// deliver tries one message once and records the outcome. It reports
+// whether the peer did not answer: no connection, no login, or no reply
+// to the command (a mail relay's refusal is never counted).
+func (c *Courier) deliver(ctx context.Context, m *sched.OutMessage) (unanswered bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	log := c.log.With("message", m.ID, "to", m.To, "command", m.Verb, "uid", m.UID)
 	if m.Verb == sched.VerbMailReply {
 		c.deliverMail(ctx, m, log)
-		return
+		return false
 	}
 	reply, err := c.exchange(ctx, m)
 	if err != nil {
 		c.retry(m, err.Error(), log)
-		return
+		return true
 	}
 	follow := c.redirects(m, reply, log)
 	switch {
@@ -178,6 +230,7 @@ func (c *Courier) deliver(ctx context.Context, m *sched.OutMessage) {
 		m.State, m.LastError = sched.OutFailed, reply.Completion.String()
 		c.finish(m, nil, true)
 	}
+	return false
 }
 
 // exchange connects, logs in when configured to, and sends the message.

@@ -3,6 +3,7 @@ package courier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -254,5 +255,108 @@ func TestCourierForwardsAndFollowsRedirects(t *testing.T) {
 func TestVerbsAreTheWireCommands(t *testing.T) {
 	if sched.VerbSendEvent != cipmini.VerbSendEvent.String() || sched.VerbRSVP != cipmini.VerbRSVP.String() {
 		t.Fatalf("sched verbs %q, %q; wire %q, %q", sched.VerbSendEvent, sched.VerbRSVP, cipmini.VerbSendEvent, cipmini.VerbRSVP)
+	}
+}
+
+// countingDialer counts the connection attempts to each server id.
+type countingDialer struct {
+	Dialer
+	mu    sync.Mutex
+	dials map[string]int
+}
+
+func (d *countingDialer) Dial(ctx context.Context, id string) (*cipmini.Client, error) {
+	d.mu.Lock()
+	d.dials[id]++
+	d.mu.Unlock()
+	return d.Dialer.Dial(ctx, id)
+}
+
+func (d *countingDialer) count(id string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dials[id]
+}
+
+// A peer that is down costs one connection attempt a pass, not one per
+// queued message, and the message for another peer behind its messages
+// still goes out in the same pass; once the peer is back, all its
+// messages are delivered; while it stays down, they are all given up at
+// 72 h, tried or not.
+func TestCourierTriesADownPeerOnceAPass(t *testing.T) {
+	for _, back := range []bool{true, false} {
+		e := newCourierEnv(t)
+		dials := &countingDialer{Dialer: e.dial, dials: map[string]int{}}
+		e.courier.dialer = dials
+		for day := 1; day <= 5; day++ {
+			e.bookRoom(fmt.Sprintf("r%d@x.test", day), day)
+		}
+		anon := e.client("", "")
+		start := time.Date(2027, 3, 20, 10, 0, 0, 0, time.UTC)
+		ev := event("b1@b.test", 0, stamp1, start.Format(utcLayout), start.Add(time.Hour).Format(utcLayout), "bob@b.test", "room-1@rooms.test")
+		expect(t, "booking for b.test", e.send(anon, ev), "* CONFIRMED room-1@rooms.test\n* NOTFOUND bob@b.test\nOK 000 Stored")
+		b := startPeer(t, "b.test", okReply)
+		e.dial.set("b.test", b.addr)
+		ctx := context.Background()
+
+		next := e.courier.runDue(ctx) // x.test has no address: down
+		if n := dials.count("x.test"); n != 1 {
+			t.Fatalf("a pass dialled the down peer %d times for its 5 messages", n)
+		}
+		if got := b.received(); len(got) != 1 {
+			t.Fatalf("b.test's message behind x.test's: delivered %d times in the pass", len(got))
+		}
+		tries := map[int]int{}
+		for _, m := range e.queue() {
+			if m.To != "x.test" || m.State != sched.OutQueued {
+				t.Fatalf("after the pass: %+v", m)
+			}
+			tries[m.Tries]++
+		}
+		if tries[1] != 1 || tries[0] != 4 {
+			t.Fatalf("tries of x.test's messages after one pass: %v, want one tried once and four untried", tries)
+		}
+		if want := e.now.Add(30 * time.Second); next.After(want) {
+			t.Fatalf("next pass at %v, after the failed message's next try %v", next, want)
+		}
+		e.courier.runDue(ctx) // nothing of x.test is due before its next try
+		if n := dials.count("x.test"); n != 1 {
+			t.Fatalf("a pass before the next try dialled the down peer: %d dials", n)
+		}
+		e.now = e.now.Add(30 * time.Second)
+		e.courier.runDue(ctx)
+		if n := dials.count("x.test"); n != 2 {
+			t.Fatalf("two passes dialled the down peer %d times", n)
+		}
+
+		if back {
+			x := startPeer(t, "x.test", okReply)
+			e.dial.set("x.test", x.addr)
+			e.now = e.now.Add(time.Hour)
+			e.courier.runDue(ctx)
+			if got := x.received(); len(got) != 5 {
+				t.Fatalf("x.test back: %d of its 5 messages delivered", len(got))
+			}
+			if q := e.queue(); len(q) != 0 {
+				t.Fatalf("delivered messages still queued: %+v", q)
+			}
+			continue
+		}
+		for e.now.Before(time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)) {
+			e.now = e.now.Add(10 * time.Minute)
+			e.courier.runDue(ctx)
+		}
+		q := e.queue()
+		if len(q) != 5 {
+			t.Fatalf("queue after 73 h: %d messages, want x.test's 5 kept as failed", len(q))
+		}
+		for _, m := range q {
+			if m.State != sched.OutFailed || m.LastError == "" {
+				t.Fatalf("after 73 h: %+v", m)
+			}
+		}
+		if n := dials.count("x.test"); n > 100 {
+			t.Fatalf("%d connection attempts in 73 h for 5 messages", n)
+		}
 	}
 }

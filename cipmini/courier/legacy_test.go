@@ -2,6 +2,7 @@ package courier
 
 import (
 	"context"
+	"github.com/cipmini/cipmini/cipmini"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,13 @@ func TestCourierDeliversQueueWrittenBeforeIndex(t *testing.T) {
 	e.courier = New(e.db, e.dir, e.dial, quietLog)
 	e.courier.Now = func() time.Time { return e.now }
 
-	e.courier.runDue(ctx) // x.test unknown: every try fails and is recorded
+	// x.test answers NO 007: every message is tried (a peer that answers
+	// is up), every try fails and is recorded.
+	peer := startPeer(t, "x.test", func(string, []byte) *cipmini.Reply {
+		return &cipmini.Reply{Completion: cipmini.NO(cipmini.CodeTempFailure, "busy")}
+	})
+	e.dial.set("x.test", peer.addr)
+	e.courier.runDue(ctx)
 	q := e.queue()
 	if len(q) != 3 || q[0].Tries != 1 || q[2].Tries != 1 {
 		t.Fatalf("after a failed try: %+v", q)
@@ -64,8 +71,9 @@ func TestCourierDeliversQueueWrittenBeforeIndex(t *testing.T) {
 	if len(q) != 3 || q[0].UID != "l1@x.test" || q[1].UID != "l3@x.test" || q[2].UID != "l2@x.test" || !hasSequence(q[2].Data, 1) {
 		t.Fatalf("after a newer version: %+v", q)
 	}
-	peer := startPeer(t, "x.test", okReply)
-	e.dial.set("x.test", peer.addr)
+	peer.mu.Lock()
+	peer.answer, peer.got = okReply, nil
+	peer.mu.Unlock()
 	e.now = e.now.Add(time.Hour)
 	e.courier.runDue(ctx)
 	got := peer.received()
