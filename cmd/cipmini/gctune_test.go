@@ -53,13 +53,17 @@ func TestGCTuner(t *testing.T) {
 	for i := range held {
 		held[i] = make([]byte, 1<<20)
 	}
-	p := waitFor("48 MiB live", func(p int) bool { return p < 100 })
+	// A collection may run while the memory is being allocated, and the
+	// tuner then sets GOGC for what was live so far: wait for one that saw
+	// all of it (48 MiB and more: at most 66).
+	p := waitFor("48 MiB live", func(p int) bool { return p <= 70 })
 	metrics.Read(live)
-	if want := autoGOGC(live[0].Value.Uint64()); p < autoGOGCMin || p > 70 || p < want-5 || p > want+5 {
+	if want := autoGOGC(live[0].Value.Uint64()); p < autoGOGCMin || p < want-5 || p > want+5 {
 		t.Errorf("GOGC %d with %d MiB live, want about %d", p, live[0].Value.Uint64()>>20, want)
 	}
 	runtime.KeepAlive(held)
 	held = nil
+	// Without the 48 MiB the test's own heap is far under 32 MiB: 100.
 	waitFor("the memory dropped", func(p int) bool { return p == 100 })
 
 	stop()
