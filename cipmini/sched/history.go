@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
 	"github.com/cipmini/cipmini/store"
@@ -132,6 +133,9 @@ func answersOf(r *eventRecord) map[string]string {
 
 // logDecisions writes the audit trail of one change: one line per local
 // participant, with who asked, what changed, the answer and the reason.
+// The caller holds s.mu: the records are kept for unlock, so that
+// formatting and writing them is not done inside the section bookings
+// take one at a time.
 func (s *Scheduler) logDecisions(r *eventRecord, e HistoryEntry) {
 	ctx := context.Background()
 	if !s.log.Enabled(ctx, slog.LevelInfo) {
@@ -143,14 +147,34 @@ func (s *Scheduler) logDecisions(r *eventRecord, e HistoryEntry) {
 		users = append(users, u)
 	}
 	slices.Sort(users)
+	now := time.Now()
 	for _, u := range users {
-		s.log.LogAttrs(ctx, slog.LevelInfo, "store: decision", slog.String("uid", r.UID), slog.String("by", e.By),
+		rec := slog.NewRecord(now, slog.LevelInfo, "store: decision", 0)
+		rec.AddAttrs(slog.String("uid", r.UID), slog.String("by", e.By),
 			slog.String("change", e.Change), slog.Int("seq", e.Sequence),
 			slog.String("user", u), slog.String("answer", e.Answers[u]), slog.String("reason", e.Reasons[u]))
+		s.decisions = append(s.decisions, rec)
 	}
 	if len(users) == 0 {
-		s.log.LogAttrs(ctx, slog.LevelInfo, "store: decision", slog.String("uid", r.UID), slog.String("by", e.By),
+		rec := slog.NewRecord(now, slog.LevelInfo, "store: decision", 0)
+		rec.AddAttrs(slog.String("uid", r.UID), slog.String("by", e.By),
 			slog.String("change", e.Change), slog.Int("seq", e.Sequence))
+		s.decisions = append(s.decisions, rec)
+	}
+}
+
+// unlock releases s.mu and then writes the decisions logged under it, in
+// the order they were made.
+func (s *Scheduler) unlock() {
+	recs := s.decisions
+	s.decisions = nil
+	s.mu.Unlock()
+	if len(recs) == 0 {
+		return
+	}
+	h, ctx := s.log.Handler(), context.Background()
+	for _, r := range recs {
+		h.Handle(ctx, r)
 	}
 }
 

@@ -134,7 +134,7 @@ func (s *Scheduler) Maintain(now time.Time) (MaintenanceReport, error) {
 	defer s.notifyChanged()
 	s.mu.Lock()
 	n, err := s.removeFailed(now)
-	s.mu.Unlock()
+	s.unlock()
 	rep.FailedRemoved = n
 	if err != nil {
 		return rep, err
@@ -194,7 +194,7 @@ func (s *Scheduler) dueForRetirement(now time.Time) []string {
 // retireUIDs judges, archives and retires one batch of UIDs under s.mu.
 func (s *Scheduler) retireUIDs(uids []string, now time.Time, rep *MaintenanceReport) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	plan, err := s.planRetirement(uids, now)
 	if err != nil || len(plan) == 0 {
 		return err

@@ -21,7 +21,7 @@ func (s *Scheduler) Answer(ctx context.Context, from Origin, rp *vcal.Reply) (re
 	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer durable(s, &res, &err)
-	defer s.mu.Unlock()
+	defer s.unlock()
 	rec, err := s.load(rp.UID)
 	if err != nil {
 		return nil, tempFailure(s.log, "reading an event", err)

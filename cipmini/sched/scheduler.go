@@ -65,6 +65,9 @@ type Scheduler struct {
 
 	mu     sync.Mutex // serializes every change to the event records
 	outSeq uint64     // numbers the messages queued, under mu
+	// decisions are the audit log's records of the changes made under mu,
+	// written by unlock once mu is released (logDecisions).
+	decisions []slog.Record
 
 	subMu   sync.Mutex  // guards subs
 	subs    []func()    // called after a change (OnChange)

@@ -69,7 +69,7 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 	defer s.notifyChanged() // after the lock is released
 	s.mu.Lock()
 	defer durable(s, &res, &err)
-	defer s.mu.Unlock()
+	defer s.unlock()
 	old, err := s.load(ev.UID)
 	if err != nil {
 		return nil, tempFailure(s.log, "reading an event", err)
