@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cipmini/cipmini/cipmini"
@@ -74,9 +75,10 @@ type Courier struct {
 	// for good. Set it before Run.
 	Mail Mailer
 	wake chan struct{}
-	// down holds the peers that did not answer, by server id; only Run's
-	// goroutine uses it.
-	down map[string]peerDown
+	// down holds the peers that did not answer, by server id; Run's
+	// goroutine changes it under downMu, WakeFor reads it.
+	downMu sync.Mutex
+	down   map[string]peerDown
 }
 
 // New returns a Courier for the queue in db.
@@ -93,6 +95,27 @@ func (c *Courier) Wake() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
+	}
+}
+
+// WakeFor is Wake after messages for the given peers were queued, except
+// when every one of them is a peer that did not answer and is not due to
+// be tried again yet: the new messages wait for that try with the peer's
+// others, and a pass over the queue now would find nothing to send. It
+// does not block.
+func (c *Courier) WakeFor(to []string) {
+	now := c.Now()
+	c.downMu.Lock()
+	waiting := len(to) > 0
+	for _, id := range to {
+		if u, ok := c.down[id]; !ok || !u.until.After(now) {
+			waiting = false
+			break
+		}
+	}
+	c.downMu.Unlock()
+	if !waiting {
+		c.Wake()
 	}
 }
 
@@ -132,11 +155,13 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		return c.Now().Add(time.Minute)
 	}
 	var next time.Time
+	c.downMu.Lock()
 	for id, u := range c.down {
 		if !u.until.After(c.Now()) {
 			delete(c.down, id) // its failed message is due: try again
 		}
 	}
+	c.downMu.Unlock()
 	for _, m := range msgs {
 		if ctx.Err() != nil {
 			return time.Time{}
@@ -145,7 +170,10 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 			continue
 		}
 		due := time.Unix(m.NextTry, 0)
-		if u, ok := c.down[m.To]; ok && m.Verb != sched.VerbMailReply && !due.After(c.Now()) {
+		c.downMu.Lock()
+		u, ok := c.down[m.To]
+		c.downMu.Unlock()
+		if ok && m.Verb != sched.VerbMailReply && !due.After(c.Now()) {
 			c.passOver(m, u.why)
 			due = u.until
 		}
@@ -158,7 +186,9 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 			}
 			continue
 		}
-		switch unanswered := c.deliver(ctx, m); {
+		unanswered := c.deliver(ctx, m)
+		c.downMu.Lock()
+		switch {
 		case unanswered:
 			u := peerDown{until: time.Unix(m.NextTry, 0), why: m.LastError}
 			if m.State != sched.OutQueued {
@@ -168,10 +198,20 @@ func (c *Courier) runDue(ctx context.Context) time.Time {
 		case m.Verb != sched.VerbMailReply:
 			delete(c.down, m.To)
 		}
+		c.downMu.Unlock()
 		if m.State == sched.OutQueued && (next.IsZero() || time.Unix(m.NextTry, 0).Before(next)) {
 			next = time.Unix(m.NextTry, 0)
 		}
 	}
+	// A message queued later for a peer that is down does not wake Run
+	// (WakeFor): look again when the peer is due.
+	c.downMu.Lock()
+	for _, u := range c.down {
+		if next.IsZero() || u.until.Before(next) {
+			next = u.until
+		}
+	}
+	c.downMu.Unlock()
 	return next
 }
 

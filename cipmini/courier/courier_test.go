@@ -360,3 +360,46 @@ func TestCourierTriesADownPeerOnceAPass(t *testing.T) {
 		}
 	}
 }
+
+// woken reports whether the Courier was woken since the last call.
+func (c *Courier) woken() bool {
+	select {
+	case <-c.wake:
+		return true
+	default:
+		return false
+	}
+}
+
+// A message queued for a peer that did not answer, before its next try,
+// does not wake the Courier (a pass would send nothing: the message waits
+// with the peer's others); one for another peer does, and so does one for
+// that peer once its next try is due. The pass says when that is.
+func TestCourierWakeForDownPeer(t *testing.T) {
+	e := newCourierEnv(t)
+	e.sched.Queued = e.courier.WakeFor
+	e.bookRoom("r1@x.test", 1)
+	if !e.courier.woken() {
+		t.Fatal("a message for a peer not known to be down did not wake the courier")
+	}
+	next := e.courier.runDue(context.Background()) // x.test has no address: down
+	if want := e.now.Add(30 * time.Second); !next.Equal(want) {
+		t.Fatalf("next pass at %v, want the down peer's next try %v", next, want)
+	}
+	e.bookRoom("r2@x.test", 2)
+	if e.courier.woken() {
+		t.Fatal("a message for the down peer woke the courier before the peer's next try")
+	}
+	anon := e.client("", "")
+	start := time.Date(2027, 3, 20, 10, 0, 0, 0, time.UTC)
+	ev := event("b1@b.test", 0, stamp1, start.Format(utcLayout), start.Add(time.Hour).Format(utcLayout), "bob@b.test", "room-1@rooms.test")
+	expect(t, "booking for b.test", e.send(anon, ev), "* CONFIRMED room-1@rooms.test\n* NOTFOUND bob@b.test\nOK 000 Stored")
+	if !e.courier.woken() {
+		t.Fatal("a message for another peer did not wake the courier")
+	}
+	e.now = e.now.Add(30 * time.Second)
+	e.bookRoom("r3@x.test", 3)
+	if !e.courier.woken() {
+		t.Fatal("a message for the peer once its next try was due did not wake the courier")
+	}
+}

@@ -43,8 +43,10 @@ type Scheduler struct {
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 	// Queued, when set, is called after messages for other servers were
-	// queued (a Courier's Wake).
-	Queued func()
+	// queued, with whom each is for (OutMessage.To, in queue order): a
+	// Courier's WakeFor. It is called under the Scheduler's lock and must
+	// not block.
+	Queued func(to []string)
 	// MaxStoreBytes caps the data file for new invitations and changes that
 	// grow a stored event (quota.go).
 	// Default DefaultMaxStoreBytes (64 MiB); negative means no cap. Set
@@ -193,7 +195,11 @@ func (s *Scheduler) saveWith(r *eventRecord, out []*OutMessage) error {
 		s.noteChange()
 	}
 	if err == nil && len(out) > 0 && s.Queued != nil {
-		s.Queued()
+		to := make([]string, len(out))
+		for i, m := range out {
+			to[i] = m.To
+		}
+		s.Queued(to)
 	}
 	return err
 }

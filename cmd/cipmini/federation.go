@@ -38,7 +38,7 @@ func startCourier(cfg *Config, dir *directory.Directory, db *store.DB, sched *sc
 		r.Now = sched.Now
 		c.Mail = r
 	}
-	sched.Queued = c.Wake
+	sched.Queued = c.WakeFor
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
