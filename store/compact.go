@@ -77,7 +77,6 @@ func (db *DB) compactLocked() error {
 	tmp := db.path + compactSuffix
 	written, err := writeFileSynced(tmp, items)
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("store: compact: %w", err)
 	}
 	db.bytesWritten.Add(written)
@@ -181,7 +180,7 @@ func snapshotItems(b *buntdb.DB, verify bool) ([]snapshotItem, error) {
 }
 
 // writeFileSynced writes items as a marked file at path (mode 0600) and
-// fsyncs it.
+// fsyncs it. On an error it removes what it wrote.
 func writeFileSynced(path string, items []snapshotItem) (int64, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -194,5 +193,25 @@ func writeFileSynced(path string, items []snapshotItem) (int64, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err != nil {
+		os.Remove(path)
+	}
 	return n, err
+}
+
+// replaceFile puts a marked file of items at final, crash-safely: written
+// to tmp in the same directory dir and fsynced, renamed over final, dir
+// fsynced. written is what was written to tmp; renamed says whether it
+// took final's place. Before that, an error leaves final as it was and no
+// tmp.
+func replaceFile(tmp, final, dir string, items []snapshotItem) (written int64, renamed bool, err error) {
+	written, err = writeFileSynced(tmp, items)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := renameFile(tmp, final); err != nil {
+		os.Remove(tmp)
+		return written, false, err
+	}
+	return written, true, syncDir(dir)
 }

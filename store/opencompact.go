@@ -1,7 +1,6 @@
 package store
 
 import (
-	"os"
 	"time"
 )
 
@@ -65,26 +64,15 @@ func (db *DB) compactAtOpen(res *scanResult) (int, error) {
 	return len(items) + 1, nil
 }
 
-// replaceWithItems replaces the data file with a marked file of items,
-// crash-safely: written to a temporary file in the same directory and
-// fsynced, renamed over the data file, the directory fsynced. renamed says
-// whether the new file took the data file's place; before that, an error
-// leaves the old file and no temporary file. The error of the directory's
-// fsync comes wrapped; the others come bare.
+// replaceWithItems replaces the data file with a marked file of items
+// (replaceFile, through the temporary file the next Open removes) and
+// counts the bytes written. renamed says whether the new file took the
+// data file's place; before that, an error leaves the old file.
 func (db *DB) replaceWithItems(items []snapshotItem) (written int64, renamed bool, err error) {
-	tmp := db.path + compactSuffix
-	written, err = writeFileSynced(tmp, items)
-	if err != nil {
-		os.Remove(tmp)
-		return 0, false, err
-	}
+	written, renamed, err = replaceFile(db.path+compactSuffix, db.path, db.dir, items)
 	db.bytesWritten.Add(written)
-	if err := renameFile(tmp, db.path); err != nil {
-		os.Remove(tmp)
-		return 0, false, err
+	if !renamed {
+		written = 0
 	}
-	if err := syncDir(db.dir); err != nil {
-		return written, true, err
-	}
-	return written, true, nil
+	return written, renamed, err
 }

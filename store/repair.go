@@ -186,7 +186,6 @@ func (db *DB) convert() error {
 	tmp := db.path + convertSuffix
 	written, err := writeFileSynced(tmp, items)
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("store: convert: %w", err)
 	}
 	db.bytesWritten.Add(written)

@@ -122,17 +122,11 @@ func writeSnapshotFile(dir, name string, items []snapshotItem) (int64, error) {
 		return 0, err
 	}
 	final := filepath.Join(dir, name)
-	tmp := final + partSuffix
-	n, err := writeFileSynced(tmp, items)
-	if err != nil {
-		os.Remove(tmp)
+	n, renamed, err := replaceFile(final+partSuffix, final, dir, items)
+	if !renamed {
 		return 0, err
 	}
-	if err := renameFile(tmp, final); err != nil {
-		os.Remove(tmp)
-		return 0, err
-	}
-	return n, syncDir(dir)
+	return n, err
 }
 
 // Snapshots lists the snapshots in dir, newest (highest number) first. A
