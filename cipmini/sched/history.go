@@ -148,18 +148,19 @@ func (s *Scheduler) logDecisions(r *eventRecord, e HistoryEntry) {
 	}
 	slices.Sort(users)
 	now := time.Now()
-	for _, u := range users {
-		rec := slog.NewRecord(now, slog.LevelInfo, "store: decision", 0)
-		rec.AddAttrs(slog.String("uid", r.UID), slog.String("by", e.By),
-			slog.String("change", e.Change), slog.Int("seq", e.Sequence),
-			slog.String("user", u), slog.String("answer", e.Answers[u]), slog.String("reason", e.Reasons[u]))
-		s.decisions = append(s.decisions, rec)
-	}
-	if len(users) == 0 {
+	decision := func() slog.Record {
 		rec := slog.NewRecord(now, slog.LevelInfo, "store: decision", 0)
 		rec.AddAttrs(slog.String("uid", r.UID), slog.String("by", e.By),
 			slog.String("change", e.Change), slog.Int("seq", e.Sequence))
+		return rec
+	}
+	for _, u := range users {
+		rec := decision()
+		rec.AddAttrs(slog.String("user", u), slog.String("answer", e.Answers[u]), slog.String("reason", e.Reasons[u]))
 		s.decisions = append(s.decisions, rec)
+	}
+	if len(users) == 0 {
+		s.decisions = append(s.decisions, decision())
 	}
 }
 

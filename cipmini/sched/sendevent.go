@@ -58,12 +58,14 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 	}
 
 	// The stored text of a whole event does not depend on the stored
-	// version (newText): it is encoded before the lock, which bookings
-	// take one at a time.
-	var whole *storedVersion
-	if ev.RecurrenceID.IsZero() && !ev.Cancelled {
-		text, textEv, err := storedText(ev, nil)
-		whole = &storedVersion{text, textEv, err}
+	// version: it is encoded before the lock, which bookings take one at a
+	// time.
+	var text string
+	var textEv *vcal.Event
+	var textErr error
+	whole := wholeText(ev)
+	if whole {
+		text, textEv, textErr = storedText(ev, nil)
 	}
 
 	defer s.notifyChanged() // after the lock is released
@@ -75,15 +77,11 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		return nil, tempFailure(s.log, "reading an event", err)
 	}
 	ver := compareVersion(ev, old)
-	var text string
-	var textEv *vcal.Event
-	if whole != nil {
-		text, textEv, err = whole.text, whole.ev, whole.err
-	} else {
-		text, textEv, err = s.newText(ev, old)
+	if !whole {
+		text, textEv, textErr = s.newText(ev, old)
 	}
-	if err != nil {
-		return nil, tempFailure(s.log, "encoding an event", err)
+	if textErr != nil {
+		return nil, tempFailure(s.log, "encoding an event", textErr)
 	}
 	if size <= 0 {
 		size = len(text) // an event built, not received: its stored text
@@ -179,12 +177,9 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 	return &Delivery{Result: ResultStored, Outcomes: d.info}, nil
 }
 
-// storedVersion is the result of storedText for an event.
-type storedVersion struct {
-	text string
-	ev   *vcal.Event
-	err  error
-}
+// wholeText reports whether the text to store for ev is its own encoding,
+// whatever version is stored: a whole event, not a cancellation (newText).
+func wholeText(ev *vcal.Event) bool { return ev.RecurrenceID.IsZero() && !ev.Cancelled }
 
 // newText returns the text to store for ev: the stored text for a
 // cancellation of the whole event, else storedText; "" when there is none
@@ -192,6 +187,8 @@ type storedVersion struct {
 // when the text is ev's own encoding, else nil.
 func (s *Scheduler) newText(ev *vcal.Event, old *eventRecord) (text string, textEv *vcal.Event, err error) {
 	switch {
+	case wholeText(ev):
+		return storedText(ev, nil)
 	case old != nil && ev.Cancelled && ev.RecurrenceID.IsZero():
 		return old.ICal, nil, nil
 	case old != nil && old.textless() && !ev.RecurrenceID.IsZero():
