@@ -229,7 +229,7 @@ type peerDown struct {
 // peer did not answer another message of this one; a message past
 // Backoff.GiveUp is given up then, as retry would.
 func (c *Courier) passOver(m *sched.OutMessage, why string) {
-	if c.Now().Sub(time.Unix(m.Created, 0)) < c.Backoff.GiveUp {
+	if !c.pastGiveUp(m) {
 		return
 	}
 	m.State, m.LastError = sched.OutFailed, "peer did not answer: "+why
@@ -311,12 +311,17 @@ func (c *Courier) exchange(ctx context.Context, m *sched.OutMessage) (*cipmini.R
 	return r, nil
 }
 
+// pastGiveUp reports whether m was queued Backoff.GiveUp ago or more.
+func (c *Courier) pastGiveUp(m *sched.OutMessage) bool {
+	return c.Now().Sub(time.Unix(m.Created, 0)) >= c.Backoff.GiveUp
+}
+
 // retry schedules the next try, or gives the message up.
 func (c *Courier) retry(m *sched.OutMessage, why string, log *slog.Logger) {
 	m.Tries++
 	m.LastError = why
 	now := c.Now()
-	if now.Sub(time.Unix(m.Created, 0)) >= c.Backoff.GiveUp {
+	if c.pastGiveUp(m) {
 		m.State = sched.OutFailed
 		log.Error("store: gave up delivering", "tries", m.Tries, "last_error", why)
 	} else {
