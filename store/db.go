@@ -227,6 +227,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		db.fsync = o.Fsync
 	}
 	db.gsync.cond = sync.NewCond(&db.gsync.mu)
+	db.gsync.arrived = make(chan struct{}, 1)
 	if err := db.load(); err != nil {
 		if db.bdb != nil {
 			db.bdb.Close()

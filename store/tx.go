@@ -124,6 +124,12 @@ func (db *DB) afterCommit(liveDelta int64) error {
 	// The commit is in the file: a sync from now on covers it
 	// (groupcommit.go).
 	db.committed.Add(1)
+	if db.gsync.gathering.Load() {
+		select {
+		case db.gsync.arrived <- struct{}{}:
+		default:
+		}
+	}
 	if db.opts.Sync == SyncEverySecond {
 		db.scheduleSync()
 	}

@@ -75,7 +75,7 @@ func startFloor(b *testing.B) (addr string, stop func()) {
 // with the given sync setting, on loopback, with its data in a directory
 // of its own, no HTTP face, no snapshots and no per-client hourly limits
 // (the benchmark's clients all come from 127.0.0.1).
-func startInProcess(b *testing.B, sync string) (addr string, stop func()) {
+func startInProcess(b *testing.B, sync string) (addr string, stop func(), syncs func() int64) {
 	text := strings.Replace(demoConfig, `sync = "always"`, fmt.Sprintf("sync = %q\nmax_events_per_hour = 0\nmax_bytes_per_hour = 0\nbackup_at = \"off\"", sync), 1)
 	cfg, err := parseConfig(text, "floor benchmark")
 	if err != nil {
@@ -98,11 +98,13 @@ func startInProcess(b *testing.B, sync string) (addr string, stop func()) {
 		b.Fatal("daemon:", err)
 	}
 	return addr, func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Error("daemon:", err)
+			cancel()
+			if err := <-done; err != nil {
+				b.Error("daemon:", err)
+			}
+		}, func() int64 {
+			return d.db.Stats().Syncs
 		}
-	}
 }
 
 // floorBooking is booking i: alice, a user of the server, books room-1 for
@@ -192,10 +194,13 @@ func BenchmarkFloor(b *testing.B) {
 	addr, stop := startFloor(b)
 	floor := measureServer(b, addr, b.N)
 	stop()
-	addr, stop = startInProcess(b, "always")
+	addr, stop, syncs := startInProcess(b, "always")
+	before := syncs()
 	always := measureServer(b, addr, b.N)
+	fsyncs := syncs() - before
+
 	stop()
-	addr, stop = startInProcess(b, "second")
+	addr, stop, _ = startInProcess(b, "second")
 	second := measureServer(b, addr, b.N)
 	stop()
 
@@ -205,6 +210,7 @@ func BenchmarkFloor(b *testing.B) {
 	b.ReportMetric(100*always.rate/second.rate, "always/second-%")
 	b.ReportMetric(100*always.rate/floor.rate, "always/floor-%")
 	b.ReportMetric(100*second.rate/floor.rate, "second/floor-%")
+	b.ReportMetric(float64(b.N)/float64(max(fsyncs, 1)), "always-bookings/fsync")
 	b.ReportMetric(float64(floor.fbWeek.Microseconds()), "floor-fb-week-p50-µs")
 	b.ReportMetric(float64(always.fbWeek.Microseconds()), "always-fb-week-p50-µs")
 	b.ReportMetric(float64(second.fbWeek.Microseconds()), "second-fb-week-p50-µs")
