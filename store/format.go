@@ -51,12 +51,21 @@ const (
 
 // bulkSize is the encoded size of a bulk string of n bytes.
 func bulkSize(n int) int64 {
-	return 1 + int64(len(strconv.Itoa(n))) + 2 + int64(n) + 2
+	digits := int64(1)
+	for v := n; v >= 10; v /= 10 {
+		digits++
+	}
+	return 1 + digits + 2 + int64(n) + 2
 }
 
 // setRecordSize is the encoded size of a plain set record.
 func setRecordSize(keyLen, valueLen int) int64 {
 	return 4 + bulkSize(3) + bulkSize(keyLen) + bulkSize(valueLen)
+}
+
+// delRecordSize is the encoded size of a del record.
+func delRecordSize(keyLen int) int64 {
+	return 4 + bulkSize(3) + bulkSize(keyLen)
 }
 
 // appendBulk appends s as a bulk string.

@@ -17,6 +17,9 @@ type Tx struct {
 	// keys buntdb will write, so that the commit marker counts right.
 	touched   map[string]struct{}
 	liveDelta int64
+	// written is the size of the records buntdb appends for the commit:
+	// one for each touched key, as it stands at the end, and the marker.
+	written int64
 }
 
 // errPanicked rolls back the transaction of an Update whose function
@@ -79,11 +82,16 @@ func (db *DB) commit(fn func(tx *Tx) error) (uint64, error) {
 		}
 		var dels uint32
 		for key := range tx.touched {
-			if _, err := btx.Get(key, true); err != nil {
+			if v, err := btx.Get(key, true); err != nil {
 				dels ^= delDigest(key)
+				tx.written += delRecordSize(len(key))
+			} else {
+				tx.written += setRecordSize(len(key), len(v))
 			}
 		}
-		_, _, err = btx.Set(commitKey, markerValue(len(tx.touched)+1, dels), nil)
+		marker := markerValue(len(tx.touched)+1, dels)
+		tx.written += setRecordSize(len(commitKey), len(marker))
+		_, _, err = btx.Set(commitKey, marker, nil)
 		return err
 	})
 	if panicked != nil {
@@ -102,24 +110,20 @@ func (db *DB) commit(fn func(tx *Tx) error) (uint64, error) {
 	if len(tx.touched) == 0 {
 		return db.committed.Load(), nil
 	}
-	if err := db.afterCommit(tx.liveDelta); err != nil {
-		return 0, err
-	}
+	db.afterCommit(tx.liveDelta, tx.written)
 	return db.committed.Load(), nil
 }
 
-// afterCommit accounts for a commit, numbers it and arranges its sync as
-// the policy says; under SyncAlways the committer waits for it
-// (waitSynced). The caller holds writeMu.
-func (db *DB) afterCommit(liveDelta int64) error {
-	fi, err := db.dataFile.Stat()
-	if err != nil {
-		return db.fail(fmt.Errorf("stat %s: %w", db.path, err))
-	}
-	if grown := fi.Size() - db.fileSize.Load(); grown > 0 {
-		db.bytesWritten.Add(grown)
-	}
-	db.fileSize.Store(fi.Size())
+// afterCommit accounts for a commit that appended written bytes to the
+// data file, numbers it and arranges its sync as the policy says; under
+// SyncAlways the committer waits for it (waitSynced). The caller holds
+// writeMu. The size is counted, not read back with a stat of the file: the
+// records are the ones the commit marker counts, in buntdb's encoding
+// (format.go), and a stat was a system call under the scheduler's lock on
+// every booking.
+func (db *DB) afterCommit(liveDelta, written int64) {
+	db.fileSize.Add(written)
+	db.bytesWritten.Add(written)
 	db.liveBytes.Add(liveDelta)
 	// The commit is in the file: a sync from now on covers it
 	// (groupcommit.go).
@@ -139,7 +143,6 @@ func (db *DB) afterCommit(liveDelta int64) error {
 		default:
 		}
 	}
-	return nil
 }
 
 // View runs fn in a read-only transaction and returns its error. Views run
