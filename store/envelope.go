@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strconv"
+	"unsafe"
 )
 
 // Every value this package stores is wrapped in an envelope: the CRC-32C
@@ -37,14 +38,19 @@ var ErrDamaged = errors.New("store: damaged record")
 // endian. The key comes after the value so that the search for a key with
 // one changed byte (recoverKey) hashes the value once, not once per try.
 func recordSum(key, value string) uint32 {
-	return keySum(crc32.Update(0, castagnoli, []byte(value)), key)
+	return keySum(crc32.Update(0, castagnoli, readOnly(value)), key)
 }
+
+// readOnly returns the bytes of s without copying them, for functions that
+// only read their argument (a checksum). Converting instead copied every
+// value the store read or wrote, 90 MB at the start of a store that size.
+func readOnly(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // keySum continues the checksum of a value with key and its length.
 func keySum(valueSum uint32, key string) uint32 {
 	var l [4]byte
 	binary.BigEndian.PutUint32(l[:], uint32(len(key)))
-	c := crc32.Update(valueSum, castagnoli, []byte(key))
+	c := crc32.Update(valueSum, castagnoli, readOnly(key))
 	return crc32.Update(c, castagnoli, l[:])
 }
 
