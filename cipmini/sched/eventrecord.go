@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cipmini/cipmini/cipmini/vcal"
 )
@@ -157,9 +158,13 @@ func (r *eventRecord) marshal() (string, error) {
 	return string(b), nil
 }
 
+// unmarshalRecord decodes the stored record val of key. It reads val in
+// place rather than copy it: encoding/json only reads its input, and the
+// strings it decodes are its own, so nothing of the record shares memory
+// with the store's value.
 func unmarshalRecord(key, val string) (*eventRecord, error) {
 	var r eventRecord
-	if err := json.Unmarshal([]byte(val), &r); err != nil {
+	if err := json.Unmarshal(unsafe.Slice(unsafe.StringData(val), len(val)), &r); err != nil {
 		return nil, fmt.Errorf("store: record %s: %w", key, err)
 	}
 	if r.Holders == nil {

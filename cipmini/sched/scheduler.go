@@ -85,33 +85,12 @@ func NewScheduler(db *store.DB, dir *directory.Directory, log *slog.Logger) (*Sc
 	s := &Scheduler{db: db, dir: dir, log: log, index: newBusyIndex(), retire: newRetireIndex(), archived: map[string]int64{}, Now: time.Now, KeepHistory: DefaultKeepHistory}
 	// An unreadable record stops the start rather than vanish from the
 	// calendar: the file's framing checked out, so its content was damaged.
-	var recs []*eventRecord
-	var bad error
-	err := db.View(func(tx *store.Tx) error {
-		return tx.AscendKeys(eventKeyPrefix+"*", func(key, val string) bool {
-			r, err := unmarshalRecord(key, val)
-			if err != nil {
-				bad = err
-				return false
-			}
-			recs = append(recs, r)
-			return true
-		})
-	})
-	if err == nil {
-		err = bad
-	}
+	n, err := s.loadIndexes()
 	if err != nil {
 		return nil, fmt.Errorf("%w (restore a backup)", err)
 	}
-	for _, r := range recs {
-		if err := s.reindex(r, nil); err != nil {
-			return nil, fmt.Errorf("%w (restore a backup)", err)
-		}
-		s.retire.note(r)
-	}
 	s.keepQuarantinedBusy()
-	log.Info("store: events loaded", "events", len(recs))
+	log.Info("store: events loaded", "events", n)
 	return s, nil
 }
 
