@@ -20,8 +20,10 @@ type SyncPolicy int
 const (
 	// SyncAlways fsyncs every commit before Update returns: a caller that
 	// answers OK afterwards never loses the write to a crash or a power
-	// cut. Commits that arrive while an fsync runs share the next one.
-	// The default.
+	// cut. Commits that arrive while an fsync runs share the next one,
+	// and when writers are busy the next fsync first waits, for at most
+	// twice the last one's time, for the writers the last one released
+	// (groupcommit.go). The default.
 	SyncAlways SyncPolicy = iota
 	// SyncEverySecond fsyncs at most one second after a commit, so a
 	// crash loses at most about a second of writes. Nothing is synced

@@ -10,7 +10,8 @@
 // records quarantined (QuarantineDir) rather than served; an exclusive
 // lock on the database directory; fsync of every commit before Update
 // returns (SyncAlways, the default), one fsync shared by the commits that
-// arrive together (group commit: Commit, then WaitDurable), with errors
+// arrive together (group commit: Commit, then WaitDurable; busy writers
+// are gathered into one fsync rather than half of them each), with errors
 // reported instead of ignored; commits that are atomic across a crash, through a commit marker
 // written with each one; a crash-safe compaction in place of buntdb's
 // Shrink; consistent backups and snapshots with a checked, atomic restore;
