@@ -91,10 +91,10 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 			d.dbErr = fmt.Errorf("cipmini: closing the store: %w", err)
 		}
 	})
-	// Once after the store's load, so that the indexes built next fill
-	// the memory its check left instead of spans beside it, and once after
-	// the indexes.
-	freeAfterOpen(db)
+	// A collection after the store's load, so that the indexes built next
+	// fill the memory its check left instead of spans beside it; what is
+	// free once they are built goes back to the system.
+	collectAfterOpen(db)
 	sch, err := sched.NewScheduler(db, dir, logger)
 	if err != nil {
 		return nil, err
