@@ -59,6 +59,8 @@ func (s *Scheduler) loadIndexes() (int, error) {
 			}
 		})
 	}
+	s.index.startLoad()
+	defer s.index.endLoad()
 	batch := make([]storedItem, 0, loadBatch)
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.AscendKeys(eventKeyPrefix+"*", func(key, val string) bool {
