@@ -122,9 +122,9 @@ func spanCmp(a, b span) int {
 
 // startLoad lets the start fill the index without keeping each user's
 // spans sorted as they come (inserting each into a sorted list moved half
-// of a busy user's spans every time: for a person with 6,000 bookings,
-// most of a campus's start); endLoad sorts them once. No query may run in
-// between.
+// of a busy user's spans every time: a seventh of a campus's start, whose
+// people hold 6,250 bookings each); endLoad sorts them once. No query may
+// run in between.
 func (x *busyIndex) startLoad() {
 	x.mu.Lock()
 	x.loading = true

@@ -16,9 +16,9 @@ type storedItem struct{ key, val string }
 
 // loadIndexes reads every stored event and puts it in the busy index and
 // the retention index; it returns how many there are. Decoding the
-// records' JSON is most of a start's work (about 60% of the campus's
-// 100,000), so it runs on one worker per P while one goroutine walks the
-// store; the indexes take their own locks. Each record is indexed as it is
+// records' JSON is the largest part of a start's work (over a third of the
+// campus's, 100,000 records), so it runs on one worker per P while one
+// goroutine walks the store; the indexes take their own locks. Each record is indexed as it is
 // decoded and then dropped, so that the start never holds every decoded
 // record at once. An unreadable record stops the start rather than vanish
 // from the calendar (the file's framing checked out, so its content was
