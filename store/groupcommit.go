@@ -30,9 +30,11 @@ import (
 // meanwhile) never waits; busy writers settle into one group each fsync,
 // which halves the fsyncs (and the journal writes the flash takes with
 // each); when writers stop coming, the wait ends at the limit and the next
-// group is smaller, so the wait follows the load down. No lock is held
-// while it waits, and a commit is never reported synced before an fsync
-// that began after it.
+// group is smaller, so the wait follows the load down. The store holds
+// none of its locks while it waits (a caller that holds a lock of its own
+// across Update, as the scheduler's nightly retirement does, holds it for
+// the wait too, at most the limit), and a commit is never reported synced
+// before an fsync that began after it.
 
 // groupSync is the state of the fsyncs that cover commits.
 type groupSync struct {

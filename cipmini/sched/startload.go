@@ -22,36 +22,43 @@ type storedItem struct{ key, val string }
 // decoded and then dropped, so that the start never holds every decoded
 // record at once. An unreadable record stops the start rather than vanish
 // from the calendar (the file's framing checked out, so its content was
-// damaged): the first such error is returned. Nothing here writes, and the
-// indexes do not read the store.
+// damaged): the error of the first such record in key order is returned.
+// Nothing here writes, and the indexes must not read the store: the walk
+// holds the store's read locks while it waits for a worker.
 func (s *Scheduler) loadIndexes() (int, error) {
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	batches := make(chan []storedItem, workers)
 	var (
-		wg       sync.WaitGroup
-		n        atomic.Int64
-		failed   atomic.Bool
-		errOnce  sync.Once
-		firstErr error
+		wg     sync.WaitGroup
+		n      atomic.Int64
+		failed atomic.Bool
+		errMu  sync.Mutex
+		errKey string
+		first  error
 	)
-	fail := func(err error) {
-		errOnce.Do(func() { firstErr = err })
+	// fail keeps the error of the first bad record in key order. The walk
+	// stops handing out records after a failure, but every record handed
+	// out is still decoded, so every record before the first bad one in
+	// key order is, and the start names the same record every time.
+	fail := func(key string, err error) {
+		errMu.Lock()
+		if first == nil || key < errKey {
+			errKey, first = key, err
+		}
+		errMu.Unlock()
 		failed.Store(true)
 	}
 	for range workers {
 		wg.Go(func() {
 			for batch := range batches {
 				for _, it := range batch {
-					if failed.Load() {
-						break
-					}
 					r, err := unmarshalRecord(it.key, it.val)
 					if err == nil {
 						err = s.reindex(r, nil)
 					}
 					if err != nil {
-						fail(err)
-						break
+						fail(it.key, err)
+						continue
 					}
 					s.retire.note(r)
 					n.Add(1)
@@ -81,7 +88,7 @@ func (s *Scheduler) loadIndexes() (int, error) {
 	close(batches)
 	wg.Wait()
 	if err == nil {
-		err = firstErr
+		err = first
 	}
 	return int(n.Load()), err
 }
