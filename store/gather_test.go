@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"sync"
 	"testing"
 	"time"
 )
@@ -105,27 +104,11 @@ func TestGatherBusyWritersShareOneFsync(t *testing.T) {
 	}
 	const writers, each = 8, 25
 	s0 := db.Stats().Syncs
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < each; i++ {
-				// The client's round trip before its next commit.
-				time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond)
-				if err := db.Update(func(tx *Tx) error { return tx.Set(fmt.Sprintf("w%d-%d", w, i), "v") }); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	runWriters(t, writers, each, func(w, i int) error {
+		// The client's round trip before its next commit.
+		time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond)
+		return db.Update(func(tx *Tx) error { return tx.Set(fmt.Sprintf("w%d-%d", w, i), "v") })
+	})
 	fsyncs := db.Stats().Syncs - s0
 	per := float64(writers*each) / float64(fsyncs)
 	t.Logf("%d commits, %d fsyncs (%.1f commits each), %d gathered", writers*each, fsyncs, per, gathered(db))

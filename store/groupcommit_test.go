@@ -35,34 +35,20 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 	}
 	const writers, each = 16, 20
 	s0 := db.Stats().Syncs
-	var wg sync.WaitGroup
-	errs := make(chan error, writers*each)
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < each; i++ {
-				var seq uint64
-				err := db.Update(func(tx *Tx) error {
-					seq = db.committed.Load() + 1 // this commit's number
-					return tx.Set(fmt.Sprintf("w%d-%d", w, i), "v")
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				if got := synced.Load(); got < seq {
-					errs <- fmt.Errorf("Update of commit %d returned when only %d were synced", seq, got)
-					return
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	runWriters(t, writers, each, func(w, i int) error {
+		var seq uint64
+		err := db.Update(func(tx *Tx) error {
+			seq = db.committed.Load() + 1 // this commit's number
+			return tx.Set(fmt.Sprintf("w%d-%d", w, i), "v")
+		})
+		if err != nil {
+			return err
+		}
+		if got := synced.Load(); got < seq {
+			return fmt.Errorf("Update of commit %d returned when only %d were synced", seq, got)
+		}
+		return nil
+	})
 	commits := int64(writers * each)
 	fsyncs := db.Stats().Syncs - s0
 	t.Logf("%d commits, %d fsyncs", commits, fsyncs)
@@ -74,6 +60,31 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 	}
 	if n, _ := dbLen(db); n != int(commits) {
 		t.Fatalf("%d keys, want %d", n, commits)
+	}
+}
+
+// runWriters runs writers goroutines at once, each calling commit(w, i)
+// for i from 0 to each-1 until it fails, and fails t with their errors.
+func runWriters(t *testing.T, writers, each int, commit func(w, i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if err := commit(w, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
 
