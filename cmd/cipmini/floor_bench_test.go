@@ -198,7 +198,6 @@ func BenchmarkFloor(b *testing.B) {
 	before := syncs()
 	always := measureServer(b, addr, b.N)
 	fsyncs := syncs() - before
-
 	stop()
 	addr, stop, _ = startInProcess(b, "second")
 	second := measureServer(b, addr, b.N)

@@ -142,23 +142,21 @@ const freeAfterOpenMin = 64 << 10
 // than let the collector's headroom keep it resident. It does nothing for
 // a data file smaller than freeAfterOpenMin, and reports whether it
 // collected.
-func freeAfterOpen(db *store.DB) bool {
-	if file, _ := db.Size(); file < freeAfterOpenMin {
-		return false
-	}
-	debug.FreeOSMemory()
-	return true
-}
+func freeAfterOpen(db *store.DB) bool { return afterOpen(db, debug.FreeOSMemory) }
 
 // collectAfterOpen collects the garbage opening db left, as freeAfterOpen
 // does, but keeps the freed memory for what the start allocates next (the
 // indexes) instead of returning it to the system: returned, it would be
 // faulted in again page by page a moment later, which took a tenth of a
 // campus's start.
-func collectAfterOpen(db *store.DB) bool {
+func collectAfterOpen(db *store.DB) bool { return afterOpen(db, runtime.GC) }
+
+// afterOpen runs collect unless db's data file is smaller than
+// freeAfterOpenMin, and reports whether it ran.
+func afterOpen(db *store.DB, collect func()) bool {
 	if file, _ := db.Size(); file < freeAfterOpenMin {
 		return false
 	}
-	runtime.GC()
+	collect()
 	return true
 }
