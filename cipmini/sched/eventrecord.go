@@ -158,14 +158,17 @@ func (r *eventRecord) marshal() (string, error) {
 	return string(b), nil
 }
 
-// unmarshalRecord decodes the stored record val of key. It reads val in
-// place rather than copy it: encoding/json only reads its input, and the
-// strings it decodes are its own, so nothing of the record shares memory
-// with the store's value.
+// unmarshalRecord decodes the stored record val of key: with decodeRecord,
+// else (a record it declines) with encoding/json. Either reads val in
+// place rather than copy it, and the strings they decode are their own, so
+// nothing of the record shares memory with the store's value.
 func unmarshalRecord(key, val string) (*eventRecord, error) {
 	var r eventRecord
-	if err := json.Unmarshal(unsafe.Slice(unsafe.StringData(val), len(val)), &r); err != nil {
-		return nil, fmt.Errorf("store: record %s: %w", key, err)
+	if !decodeRecord(val, &r) {
+		r = eventRecord{}
+		if err := json.Unmarshal(unsafe.Slice(unsafe.StringData(val), len(val)), &r); err != nil {
+			return nil, fmt.Errorf("store: record %s: %w", key, err)
+		}
 	}
 	if r.Holders == nil {
 		r.Holders = map[string]string{}
