@@ -34,6 +34,11 @@ type Report struct {
 	// DroppedRecords is the number of complete records that the
 	// incomplete last commit held; they were cut off with it.
 	DroppedRecords int
+	// ReservedBytes is the number of zero bytes after the data: the space
+	// an open DB reserves ahead of its data, left by a stop without Close.
+	// They are not corruption, and are cut off when the file is repaired.
+	// Zeros after an incomplete last commit count in DroppedBytes instead.
+	ReservedBytes int64
 }
 
 // CorruptError reports a data file that cannot be read safely: a record
@@ -79,7 +84,10 @@ func (e *CorruptError) Error() string {
 //   - Anything else is a *CorruptError naming the offset of the bad
 //     record, and the file is left untouched. In a file with checksums a
 //     record that fails its checksum is such an error too. Zero bytes where a record
-//     should start are corruption (buntdb itself would skip them).
+//     should start are corruption (buntdb itself would skip them), except
+//     zeros that run to the end of the file after the data: the space an
+//     open DB reserves ahead of its data, reported as ReservedBytes and
+//     cut off when the file is repaired.
 //
 // Truncating takes the directory's lock file (LockFileName, created if
 // missing), so CheckFile fails with ErrLocked instead of cutting a file
@@ -107,11 +115,20 @@ func checkFile(path string, repair bool, log *slog.Logger, lockHeld bool) (Repor
 	if !fi.Mode().IsRegular() {
 		return Report{}, 0, fmt.Errorf("store: check: %s is not a regular file", path)
 	}
-	rep, rawKeys, err := scanFile(newFilePeeker(f, fi.Size()), path, fi.ModTime(), time.Now())
+	reserved, err := fileZeroTail(f, fi.Size())
+	if err != nil {
+		return Report{}, 0, fmt.Errorf("store: check: %w", err)
+	}
+	rep, rawKeys, err := scanFile(newFilePeeker(f, fi.Size()-reserved), path, fi.ModTime(), time.Now())
+	if rep.DroppedBytes > 0 {
+		// Zeros after an incomplete commit may be its own bytes.
+		rep.DroppedBytes, reserved = rep.DroppedBytes+reserved, 0
+	}
+	rep.Size, rep.ReservedBytes = fi.Size(), reserved
 	if err == nil {
 		err = verifySums(f, path, rep.Valid)
 	}
-	if err != nil || rep.DroppedBytes == 0 || !repair {
+	if err != nil || rep.DroppedBytes == 0 && reserved == 0 || !repair {
 		return rep, rawKeys, err
 	}
 	if !lockHeld {
@@ -124,9 +141,16 @@ func checkFile(path string, repair bool, log *slog.Logger, lockHeld bool) (Repor
 	if err := truncateFile(path, rep.Size, rep.Valid); err != nil {
 		return rep, rawKeys, err
 	}
-	log.Warn("store: cut an incomplete commit off the end of the data file",
-		"file", path, "offset", rep.Valid, "dropped_bytes", rep.DroppedBytes,
-		"dropped_records", rep.DroppedRecords)
+	if rep.DroppedBytes > 0 {
+		log.Warn("store: cut an incomplete commit off the end of the data file",
+			"file", path, "offset", rep.Valid, "dropped_bytes", rep.DroppedBytes,
+			"dropped_records", rep.DroppedRecords)
+	}
+	if reserved > 0 {
+		// Expected in a copy of a live file; Open says it at info.
+		log.Debug("store: cut the space reserved ahead of the data",
+			"file", path, "offset", rep.Size-reserved, "zero_bytes", reserved)
+	}
 	return rep, rawKeys, nil
 }
 

@@ -108,6 +108,7 @@ func (db *DB) compactLocked() error {
 	oldDB.Close()
 	oldFile.Close()
 
+	db.reserved = 0 // the new file has none yet: the next commit makes it
 	before := db.fileSize.Swap(written)
 	db.liveBytes.Store(written)
 	db.compactFloor = 0

@@ -183,9 +183,12 @@ type DB struct {
 	syncTimer   *time.Timer
 
 	compactFloor int64 // no automatic compaction below this size; under writeMu
-	compactCh    chan struct{}
-	stop         chan struct{}
-	wg           sync.WaitGroup
+	// reserved is where the zeros written ahead of the data end, 0 when
+	// there are none (reserve.go); under writeMu.
+	reserved  int64
+	compactCh chan struct{}
+	stop      chan struct{}
+	wg        sync.WaitGroup
 
 	fileSize     atomic.Int64
 	liveBytes    atomic.Int64
@@ -445,8 +448,10 @@ func (db *DB) Stats() Stats {
 }
 
 // Close syncs and closes the data file and releases the directory's lock.
-// It waits for a running write or compaction to finish. It returns the
-// first error met, and ErrClosed when called again.
+// It cuts the zeros reserved ahead of the data (reserve.go), so that a
+// closed data file ends with its last commit. It waits for a running write
+// or compaction to finish. It returns the first error met, and ErrClosed
+// when called again.
 func (db *DB) Close() error {
 	db.writeMu.Lock()
 	if db.closed {
@@ -471,6 +476,9 @@ func (db *DB) Close() error {
 		db.markSynced(0, f)
 	} else {
 		db.markSynced(db.committed.Load(), nil)
+		if err := db.cutReserve(db.fileSize.Load()); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := db.bdb.Close(); err != nil {
 		errs = append(errs, wrapBunt(err))

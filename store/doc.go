@@ -12,7 +12,9 @@
 // returns (SyncAlways, the default), one fsync shared by the commits that
 // arrive together (group commit: Commit, then WaitDurable; busy writers
 // are gathered into one fsync rather than half of them each), with errors
-// reported instead of ignored; commits that are atomic across a crash, through a commit marker
+// reported instead of ignored; zeros written ahead of the data while the
+// DB is open, so that a commit's sync is an fdatasync that commits no
+// file system journal (reserve.go); commits that are atomic across a crash, through a commit marker
 // written with each one; a crash-safe compaction in place of buntdb's
 // Shrink; consistent backups and snapshots with a checked, atomic restore;
 // and the offline check of a data directory (CheckData).

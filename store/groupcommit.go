@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -244,7 +243,3 @@ func (db *DB) timedSync() {
 		db.fail(fmt.Errorf("fsync %s: %w", db.path, err))
 	}
 }
-
-// fsyncFile is (*os.File).Sync; tests replace a DB's fsync to make it fail
-// or to watch it.
-func fsyncFile(f *os.File) error { return f.Sync() }

@@ -104,3 +104,14 @@ func mustSet(t testing.TB, db *DB, kv ...string) {
 		t.Fatal(err)
 	}
 }
+
+// dataEnd returns the size of the file at path and where its data ends:
+// before the zeros an open DB reserves after it (reserve.go).
+func dataEnd(t testing.TB, path string) (size, end int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(b)), int64(len(b) - zeroTail(b))
+}

@@ -86,6 +86,11 @@ func (db *DB) prepareFile() (int, bool, error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("store: %w", err)
 	}
+	// Zeros after the data are the reserve of a DB that was not closed
+	// (reserve.go): the check reads the file without them.
+	size := int64(len(b))
+	reserve := zeroTail(b)
+	b = b[:len(b)-reserve]
 	switch classifyFile(b) {
 	case formatEmpty:
 		return 0, true, nil
@@ -100,6 +105,7 @@ func (db *DB) prepareFile() (int, bool, error) {
 		if b, err = os.ReadFile(db.path); err != nil {
 			return 0, false, fmt.Errorf("store: %w", err)
 		}
+		size, reserve = int64(len(b)), 0
 	}
 	res := scanChecked(b, db.opts.MaxDamagedRecords)
 	for _, d := range res.tail {
@@ -113,13 +119,19 @@ func (db *DB) prepareFile() (int, bool, error) {
 		return 0, false, &DamagedError{Path: db.path}
 	}
 	if len(res.damage) == 0 {
-		if res.valid < res.size {
-			if err := truncateFile(db.path, res.size, res.valid); err != nil {
+		if res.valid < size {
+			if err := truncateFile(db.path, size, res.valid); err != nil {
 				return 0, false, err
 			}
+		}
+		if res.valid < res.size {
+			// Zeros after an incomplete commit may be its own bytes.
 			db.log.Warn("store: cut an incomplete commit off the end of the data file",
-				"file", db.path, "offset", res.valid, "dropped_bytes", res.size-res.valid,
+				"file", db.path, "offset", res.valid, "dropped_bytes", size-res.valid,
 				"dropped_records", res.dropped)
+		} else if reserve > 0 {
+			db.log.Info("store: cut the space reserved ahead of the data, which a stop without closing left",
+				"file", db.path, "offset", res.size, "zero_bytes", reserve)
 		}
 		if db.compactsAtOpen(res) {
 			n, err := db.compactAtOpen(res)

@@ -104,7 +104,8 @@ func (db *DB) commit(fn func(tx *Tx) error) (uint64, error) {
 			return db.committed.Load(), fnErr
 		}
 		// buntdb rolled the commit back and truncated what it had
-		// written of it.
+		// written of it, and the reserve with it.
+		db.reserved = 0
 		return 0, fmt.Errorf("store: commit: %w", err)
 	}
 	if len(tx.touched) == 0 {
@@ -122,7 +123,7 @@ func (db *DB) commit(fn func(tx *Tx) error) (uint64, error) {
 // (format.go), and a stat was a system call under the scheduler's lock on
 // every booking.
 func (db *DB) afterCommit(liveDelta, written int64) {
-	db.fileSize.Add(written)
+	db.reserve(db.fileSize.Add(written))
 	db.bytesWritten.Add(written)
 	db.liveBytes.Add(liveDelta)
 	// The commit is in the file: a sync from now on covers it

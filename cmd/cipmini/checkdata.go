@@ -58,6 +58,9 @@ func checkData(dataDir string, cfg *Config, stdout io.Writer) error {
 	if rep.Quarantined > 0 {
 		fmt.Fprintf(stdout, "%d damaged records taken out earlier are in %s\n", rep.Quarantined, store.QuarantineDir)
 	}
+	if rep.Reserved > 0 {
+		fmt.Fprintf(stdout, "%d zero bytes after the data: space a running server reserves ahead of its data (left by a stop without closing, the next start cuts it)\n", rep.Reserved)
+	}
 	if !rep.OK() {
 		fmt.Fprintf(stdout, "DAMAGED: %d damaged, %d unparsable\n", len(rep.Damage), len(rep.Unparsable))
 		return errDamaged

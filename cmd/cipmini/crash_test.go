@@ -268,3 +268,41 @@ func TestDamagedDataFile(t *testing.T) {
 		t.Fatalf("all-zero file: %v\n%s", err, out)
 	}
 }
+
+// A daemon killed with -9 leaves the zeros its store reserves ahead of the
+// data: `cipmini check --data` reports them as such, not as damage, the
+// next start cuts them with an informational line, and a clean stop leaves
+// a file that ends with its last commit.
+func TestCrashLeavesReserveThatStartCuts(t *testing.T) {
+	data := t.TempDir()
+	d, err := launchDaemon("", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := d.client(t).SendEvent(context.Background(), []byte(booking(0))); err != nil || !r.Completion.OK {
+		d.kill()
+		t.Fatalf("booking: %v %+v", err, r)
+	}
+	d.kill()
+	out, err := runCmd(t, "", "check", "--data", data)
+	if err != nil || !strings.Contains(out, "zero bytes after the data: space a running server reserves") || !strings.Contains(out, "data OK") {
+		t.Fatalf("check --data after kill -9: %v\n%s", err, out)
+	}
+	d, err = launchDaemon("", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC).Format(icalUTC)
+	if !roomBusy(t, d)[start] {
+		d.kill()
+		t.Fatal("the booking was lost")
+	}
+	d.stop(t)
+	if log := d.log.String(); !strings.Contains(log, "store: cut the space reserved ahead of the data") || strings.Contains(log, "incomplete commit") {
+		t.Fatalf("the start after kill -9 logged:\n%s", log)
+	}
+	b, err := os.ReadFile(filepath.Join(data, "cipmini.db"))
+	if err != nil || !bytes.HasSuffix(b, []byte("\r\n")) {
+		t.Fatalf("after a clean stop the data file ends %q (%v)", b[max(len(b)-8, 0):], err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,13 +29,14 @@ func bigInvitation(uid, organizer string, seq int, start time.Time, size int, st
 	return []byte(b.String())
 }
 
-// dataFileSize is the size of the daemon's data file, 0 when missing.
+// dataFileSize is the size of the data in the daemon's data file, 0 when
+// missing: the file without the zeros a running store reserves after it.
 func dataFileSize(dir string) int64 {
-	fi, err := os.Stat(filepath.Join(dir, "cipmini.db"))
+	b, err := os.ReadFile(filepath.Join(dir, "cipmini.db"))
 	if err != nil {
 		return 0
 	}
-	return fi.Size()
+	return int64(len(bytes.TrimRight(b, "\x00")))
 }
 
 // At max_store_bytes a new invitation gets NO 007 with a clear text and a

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+)
+
+// An open DB keeps the data file written with zeros ahead of its data (the
+// reserve), so that appending a commit neither grows the file nor
+// allocates blocks: the sync after it is then an fdatasync that flushes
+// the commit's blocks and no metadata, where an fsync of a growing file
+// also commits the file system's journal (the inode's size, the block
+// bitmap). On the development machine's ext4 that is 280 to 300 µs
+// against 460 to 710 µs for a 13.5 KB commit, and the journal's blocks
+// are most of what a commit wrote to flash.
+//
+// The zeros are not part of the format: Close cuts them off, and Open and
+// CheckFile treat zero bytes after the last complete commit as a reserve
+// that a stop without Close left, and cut them. A build from before the
+// reserve cuts them too, as an interrupted append.
+const (
+	// reserveBytes is how far ahead of the data the reserve reaches when
+	// it is renewed.
+	reserveBytes = 256 << 10
+	// reserveLow is what is left of the reserve when it is renewed: a
+	// commit larger than that may grow the file, which only costs that
+	// commit's sync a journal commit.
+	reserveLow = 64 << 10
+)
+
+// zeroTail returns how many zero bytes end b: 0 when every byte is zero,
+// so that a file of zeros is still checked (and refused) as it is.
+func zeroTail(b []byte) int {
+	n := len(b) - len(bytes.TrimRight(b, "\x00"))
+	if n == len(b) {
+		return 0
+	}
+	return n
+}
+
+// fileZeroTail is zeroTail for the first size bytes of f, read backwards
+// from the end in blocks.
+func fileZeroTail(f io.ReaderAt, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	end := size
+	for end > 0 {
+		n := min(int64(len(buf)), end)
+		chunk := buf[:n]
+		if _, err := f.ReadAt(chunk, end-n); err != nil {
+			return 0, err
+		}
+		for i := n - 1; i >= 0; i-- {
+			if chunk[i] != 0 {
+				return size - (end - n + i + 1), nil
+			}
+		}
+		end -= n
+	}
+	return 0, nil // every byte is zero
+}
+
+// reserve renews the data file's reserve when less than reserveLow of it
+// is left after the data, which ends at end: it writes zeros up to
+// reserveBytes past end. The sync that follows makes them durable with
+// the commits. A failure is logged and leaves the file as it is: appends
+// then grow it, and each sync is a full one. The caller holds writeMu.
+func (db *DB) reserve(end int64) {
+	if db.reserved-end >= reserveLow {
+		return
+	}
+	from := max(db.reserved, end)
+	to := end + reserveBytes
+	if err := writeZeros(db.dataFile, from, to); err != nil {
+		db.log.Warn("store: could not reserve space ahead of the data", "file", db.path, "err", err)
+		db.reserved = 0
+		return
+	}
+	db.reserved = to
+	db.bytesWritten.Add(to - from)
+}
+
+// writeZeros writes zeros to f from offset from up to to.
+func writeZeros(f *os.File, from, to int64) error {
+	zeros := make([]byte, min(to-from, 64<<10))
+	for off := from; off < to; {
+		n := min(int64(len(zeros)), to-off)
+		if _, err := f.WriteAt(zeros[:n], off); err != nil {
+			return err
+		}
+		off += n
+	}
+	return nil
+}
+
+// cutReserve cuts the reserve off the data file, which holds end bytes of
+// data, so that a closed data file ends with its last commit. It cuts only
+// zeros: should the file hold anything else past end, it is left as it
+// is, and logged. The caller holds writeMu and swapMu.
+func (db *DB) cutReserve(end int64) error {
+	if db.reserved <= end {
+		return nil
+	}
+	fi, err := db.dataFile.Stat()
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	zeros, err := fileZeroTail(db.dataFile, fi.Size())
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if fi.Size()-zeros > end {
+		db.log.Error("store: data past the counted end of the data file; its reserve is left for the next Open to cut",
+			"file", db.path, "counted", end, "data_end", fi.Size()-zeros)
+		return nil
+	}
+	if err := db.dataFile.Truncate(end); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	db.reserved = 0
+	db.syncs.Add(1)
+	if err := db.dataFile.Sync(); err != nil {
+		return fmt.Errorf("store: fsync %s: %w", db.path, err)
+	}
+	return nil
+}
