@@ -106,6 +106,11 @@ type recordFacts struct {
 func (s *Scheduler) loadFacts(uid string) (*recordFacts, error) {
 	var f *recordFacts
 	err := s.readRecord(uid, func(key, val string) error {
+		var r eventRecord
+		if decodeRecord(val, &r) {
+			f = &recordFacts{Owner: r.Owner, Sequence: r.Sequence, Span: r.Span, Title: r.Title}
+			return nil
+		}
 		f = &recordFacts{}
 		if err := json.Unmarshal([]byte(val), f); err != nil {
 			return fmt.Errorf("store: record %s: %w", key, err)
