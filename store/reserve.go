@@ -81,9 +81,14 @@ func (db *DB) reserve(end int64) {
 	db.bytesWritten.Add(to - from)
 }
 
-// writeZeros writes zeros to f from offset from up to to.
+// writeZeros writes zeros to f from offset from up to to, a page at a
+// time: written in larger pieces, the page cache keeps them as larger
+// folios, and a commit then dirties a whole folio where it wrote a few
+// hundred bytes (the flash benchmark's dirtied bytes per booking went from
+// 6.4 KB to 21 KB with 64 KiB pieces; what reached the device did not
+// change on this kernel).
 func writeZeros(f *os.File, from, to int64) error {
-	zeros := make([]byte, min(to-from, 64<<10))
+	zeros := make([]byte, min(to-from, 4<<10))
 	for off := from; off < to; {
 		n := min(int64(len(zeros)), to-off)
 		if _, err := f.WriteAt(zeros[:n], off); err != nil {
