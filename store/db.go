@@ -184,11 +184,12 @@ type DB struct {
 
 	compactFloor int64 // no automatic compaction below this size; under writeMu
 	// reserved is where the zeros written ahead of the data end, 0 when
-	// there are none (reserve.go); under writeMu.
-	reserved  int64
-	compactCh chan struct{}
-	stop      chan struct{}
-	wg        sync.WaitGroup
+	// there are none, and reserveRetry the size of the data before which
+	// a failed renewal is not tried again (reserve.go); under writeMu.
+	reserved, reserveRetry int64
+	compactCh              chan struct{}
+	stop                   chan struct{}
+	wg                     sync.WaitGroup
 
 	fileSize     atomic.Int64
 	liveBytes    atomic.Int64

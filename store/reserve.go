@@ -64,21 +64,25 @@ func fileZeroTail(f io.ReaderAt, size int64) (int64, error) {
 // reserve renews the data file's reserve when less than reserveLow of it
 // is left after the data, which ends at end: it writes zeros up to
 // reserveBytes past end. The sync that follows makes them durable with
-// the commits. A failure is logged and leaves the file as it is: appends
-// then grow it, and each sync is a full one. The caller holds writeMu.
+// the commits. A failure (a full file system) is logged and keeps the
+// zeros written so far: appends past them grow the file, each such sync is
+// a full one, and the next attempt waits until the data has grown by
+// reserveBytes, so that a full file system is not retried, nor logged, at
+// every commit. The caller holds writeMu.
 func (db *DB) reserve(end int64) {
-	if db.reserved-end >= reserveLow {
+	if db.reserved-end >= reserveLow || end < db.reserveRetry {
 		return
 	}
 	from := max(db.reserved, end)
 	to := end + reserveBytes
-	if err := writeZeros(db.dataFile, from, to); err != nil {
+	n, err := writeZeros(db.dataFile, from, to)
+	db.bytesWritten.Add(n)
+	if err != nil {
 		db.log.Warn("store: could not reserve space ahead of the data", "file", db.path, "err", err)
-		db.reserved = 0
+		db.reserved, db.reserveRetry = from+n, end+reserveBytes
 		return
 	}
 	db.reserved = to
-	db.bytesWritten.Add(to - from)
 }
 
 // writeZeros writes zeros to f from offset from up to to, a page at a
@@ -87,16 +91,18 @@ func (db *DB) reserve(end int64) {
 // hundred bytes (the flash benchmark's dirtied bytes per booking went from
 // 6.4 KB to 21 KB with 64 KiB pieces; what reached the device did not
 // change on this kernel).
-func writeZeros(f *os.File, from, to int64) error {
+// It returns how many bytes it wrote.
+func writeZeros(f *os.File, from, to int64) (int64, error) {
 	zeros := make([]byte, min(to-from, 4<<10))
-	for off := from; off < to; {
-		n := min(int64(len(zeros)), to-off)
-		if _, err := f.WriteAt(zeros[:n], off); err != nil {
-			return err
+	off := from
+	for off < to {
+		n, err := f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off)
+		off += int64(n)
+		if err != nil {
+			return off - from, err
 		}
-		off += n
 	}
-	return nil
+	return off - from, nil
 }
 
 // cutReserve cuts the reserve off the data file, which holds end bytes of

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cipmini/cipmini/store/storetest"
@@ -138,3 +139,50 @@ func TestReserveLeftByCrashIsCut(t *testing.T) {
 
 // concat concatenates byte slices into a new one.
 func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// TestReserveThatFailsIsNotRetriedAtEveryCommit shows that when the file
+// system refuses the reserve (here a file size limit, as a full card
+// would), commits go on, the failure is logged once rather than at every
+// commit, and Close still leaves a file that ends with its last commit.
+func TestReserveThatFailsIsNotRetriedAtEveryCommit(t *testing.T) {
+	var was syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+		t.Skip("no file size limit here:", err)
+	}
+	dir := t.TempDir()
+	var logged bytes.Buffer
+	db := mustOpen(t, dir, &Options{DisableAutoCompact: true, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	limit := syscall.Rlimit{Cur: 100 << 10, Max: was.Max}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Skip("cannot set a file size limit:", err)
+	}
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	defer restore()
+	for i := 0; i < 40; i++ {
+		mustSet(t, db, fmt.Sprint("k", i), strings.Repeat("x", 1000))
+	}
+	restore()
+	if n := strings.Count(logged.String(), "could not reserve space ahead of the data"); n != 1 {
+		t.Fatalf("the failed reserve was logged %d times:\n%s", n, logged.String())
+	}
+	want := dbContents(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if size, end := dataEnd(t, db.path); size != end || end != db.Stats().FileSize {
+		t.Fatalf("closed: %d bytes, %d of data, counted %d", size, end, db.Stats().FileSize)
+	}
+	db = mustOpen(t, dir, nil)
+	defer db.Close()
+	if got := dbContents(t, db); fmt.Sprint(got) != fmt.Sprint(want) || len(got) != 40 {
+		t.Fatalf("after reopening: %d keys, want 40", len(got))
+	}
+}
