@@ -307,10 +307,10 @@ func TestStats(t *testing.T) {
 	mustSet(t, db, "a", strings.Repeat("x", 2000), "b", "y")
 	s := db.Stats()
 	// The first commit writes its data and the zeros reserved ahead of it.
-	if s.LiveKeys != 2 || s.FileSize <= before.FileSize || s.BytesWritten != s.FileSize-before.FileSize+reserveBytes {
+	if s.LiveKeys != 2 || s.FileSize <= before.FileSize || s.BytesWritten != s.FileSize-before.FileSize+ReserveBytes {
 		t.Fatalf("stats before %+v, after %+v", before, s)
 	}
-	if size, end := dataEnd(t, db.path); end != s.FileSize || size != s.FileSize+reserveBytes {
+	if size, end := dataEnd(t, db.path); end != s.FileSize || size != s.FileSize+ReserveBytes {
 		t.Fatalf("FileSize %d, the file has %d bytes of data, %d in all", s.FileSize, end, size)
 	}
 }

@@ -21,9 +21,10 @@ import (
 // that a stop without Close left, and cut them. A build from before the
 // reserve cuts them too, as an interrupted append.
 const (
-	// reserveBytes is how far ahead of the data the reserve reaches when
-	// it is renewed.
-	reserveBytes = 256 << 10
+	// ReserveBytes is how far ahead of the data the reserve reaches when
+	// it is renewed: an open DB's data file holds at most this many zero
+	// bytes after its data, on top of its Stats().FileSize.
+	ReserveBytes = 256 << 10
 	// reserveLow is what is left of the reserve when it is renewed: a
 	// commit larger than that may grow the file, which only costs that
 	// commit's sync a journal commit.
@@ -63,23 +64,23 @@ func fileZeroTail(f io.ReaderAt, size int64) (int64, error) {
 
 // reserve renews the data file's reserve when less than reserveLow of it
 // is left after the data, which ends at end: it writes zeros up to
-// reserveBytes past end. The sync that follows makes them durable with
+// ReserveBytes past end. The sync that follows makes them durable with
 // the commits. A failure (a full file system) is logged and keeps the
 // zeros written so far: appends past them grow the file, each such sync is
 // a full one, and the next attempt waits until the data has grown by
-// reserveBytes, so that a full file system is not retried, nor logged, at
+// ReserveBytes, so that a full file system is not retried, nor logged, at
 // every commit. The caller holds writeMu.
 func (db *DB) reserve(end int64) {
 	if db.reserved-end >= reserveLow || end < db.reserveRetry {
 		return
 	}
 	from := max(db.reserved, end)
-	to := end + reserveBytes
+	to := end + ReserveBytes
 	n, err := writeZeros(db.dataFile, from, to)
 	db.bytesWritten.Add(n)
 	if err != nil {
 		db.log.Warn("store: could not reserve space ahead of the data", "file", db.path, "err", err)
-		db.reserved, db.reserveRetry = from+n, end+reserveBytes
+		db.reserved, db.reserveRetry = from+n, end+ReserveBytes
 		return
 	}
 	db.reserved = to

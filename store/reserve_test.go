@@ -22,7 +22,7 @@ func TestReserveKeepsTheFileSize(t *testing.T) {
 	db := mustOpen(t, dir, &Options{DisableAutoCompact: true})
 	mustSet(t, db, "k0", "v")
 	size, end := dataEnd(t, db.path)
-	if end != db.Stats().FileSize || size != end+reserveBytes {
+	if end != db.Stats().FileSize || size != end+ReserveBytes {
 		t.Fatalf("after the first commit: %d bytes of data, %d in all", end, size)
 	}
 	value := strings.Repeat("x", 1000)
@@ -34,9 +34,9 @@ func TestReserveKeepsTheFileSize(t *testing.T) {
 		case end != db.Stats().FileSize:
 			t.Fatalf("commit %d: %d bytes of data, counted %d", i, end, db.Stats().FileSize)
 		case now != size:
-			// Renewed: reserveBytes past the data, once less than
+			// Renewed: ReserveBytes past the data, once less than
 			// reserveLow was left.
-			if size-end >= reserveLow || now != end+reserveBytes {
+			if size-end >= reserveLow || now != end+ReserveBytes {
 				t.Fatalf("commit %d: the file grew from %d to %d with %d bytes of data", i, size, now, end)
 			}
 			size = now

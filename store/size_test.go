@@ -22,7 +22,7 @@ func TestCountedSizeIsFileSize(t *testing.T) {
 	w0 := db.Stats().BytesWritten
 	s0 := db.Stats().FileSize
 	mustSet(t, db, "first", "commit") // the first commit makes the reserve
-	w0 += reserveBytes
+	w0 += ReserveBytes
 	check := func(step int) {
 		t.Helper()
 		size, end := dataEnd(t, db.path)
@@ -37,7 +37,7 @@ func TestCountedSizeIsFileSize(t *testing.T) {
 		}
 		// BytesWritten counts the data and the zeros, which are only
 		// ever written past the file's end.
-		if data, grown := st.FileSize-s0, size-(s0+RecordSize("first", "commit")+reserveBytes); st.BytesWritten-w0 < data || st.BytesWritten-w0 > data+grown {
+		if data, grown := st.FileSize-s0, size-(s0+RecordSize("first", "commit")+ReserveBytes); st.BytesWritten-w0 < data || st.BytesWritten-w0 > data+grown {
 			t.Fatalf("step %d: BytesWritten grew by %d, the data by %d, the file by %d", step, st.BytesWritten-w0, data, grown)
 		}
 	}
