@@ -65,7 +65,7 @@ func (d *recordDecoder) record(r *eventRecord) bool {
 		if field == len(recordFields) {
 			return false
 		}
-		if !d.field(field, r) {
+		if !d.field(name, r) {
 			return false
 		}
 		field++
@@ -76,33 +76,33 @@ func (d *recordDecoder) record(r *eventRecord) bool {
 	}
 }
 
-// field reads the value of recordFields[f] into r.
-func (d *recordDecoder) field(f int, r *eventRecord) (ok bool) {
-	switch f {
-	case 0:
+// field reads the value of the field name, one of recordFields, into r.
+func (d *recordDecoder) field(name string, r *eventRecord) (ok bool) {
+	switch name {
+	case "uid":
 		r.UID, ok = d.str()
-	case 1:
+	case "seq":
 		var n int64
 		n, ok = d.int()
 		r.Sequence = int(n)
 		ok = ok && int64(r.Sequence) == n
-	case 2:
+	case "dtstamp":
 		r.DTStamp, ok = d.int()
-	case 3:
+	case "owner":
 		r.Owner, ok = d.str()
-	case 4:
+	case "cancelled":
 		r.Cancelled, ok = d.bool()
-	case 5:
+	case "ical":
 		r.ICal, ok = d.str()
-	case 6:
+	case "holders":
 		r.Holders, ok = d.stringMap()
-	case 7:
+	case "answers":
 		r.Answers, ok = d.stringMap()
-	case 8:
+	case "comments":
 		r.Comments, ok = d.stringMap()
-	case 9:
+	case "updated":
 		r.Updated, ok = d.int()
-	case 10:
+	case "span":
 		var span [2]int64
 		if ok = d.next('['); ok {
 			span[0], ok = d.int()
@@ -112,19 +112,19 @@ func (d *recordDecoder) field(f int, r *eventRecord) (ok bool) {
 		}
 		ok = ok && d.next(']')
 		r.Span = &span
-	case 11:
+	case "free":
 		r.Free, ok = d.bool()
-	case 12:
+	case "title":
 		var title string
 		title, ok = d.str()
 		r.Title = &title
-	case 13:
+	case "history":
 		start := d.i
 		if d.i < len(d.s) && d.s[d.i] == '[' {
 			ok = d.skip(0)
 		}
 		r.History = json.RawMessage(d.s[start:d.i])
-	case 14:
+	case "ends":
 		r.Ends, ok = d.int()
 	}
 	return ok
@@ -278,36 +278,29 @@ func hex4(s string) (rune, bool) {
 }
 
 // int reads an integer that fits an int64, written without fraction or
-// exponent.
+// exponent; number checks its form.
 func (d *recordDecoder) int() (int64, bool) {
-	s, start := d.s, d.i
-	i := start
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	digits := i
-	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-		i++
-	}
-	if i == digits || s[digits] == '0' && i-digits > 1 {
+	start := d.i
+	if !d.number() {
 		return 0, false
 	}
-	if i < len(s) && (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+	text := d.s[start:d.i]
+	digits := strings.TrimPrefix(text, "-")
+	switch {
+	case strings.ContainsAny(digits, ".eE"):
 		return 0, false
+	case len(digits) > 18:
+		v, err := strconv.ParseInt(text, 10, 64)
+		return v, err == nil
 	}
-	d.i = i
-	if i-digits <= 18 {
-		var v int64
-		for _, c := range []byte(s[digits:i]) {
-			v = v*10 + int64(c-'0')
-		}
-		if digits > start {
-			v = -v
-		}
-		return v, true
+	var v int64
+	for _, c := range []byte(digits) {
+		v = v*10 + int64(c-'0')
 	}
-	v, err := strconv.ParseInt(s[start:i], 10, 64)
-	return v, err == nil
+	if len(digits) < len(text) {
+		v = -v
+	}
+	return v, true
 }
 
 // bool reads true or false.
