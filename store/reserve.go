@@ -52,10 +52,8 @@ func fileZeroTail(f io.ReaderAt, size int64) (int64, error) {
 		if _, err := f.ReadAt(chunk, end-n); err != nil {
 			return 0, err
 		}
-		for i := n - 1; i >= 0; i-- {
-			if chunk[i] != 0 {
-				return size - (end - n + i + 1), nil
-			}
+		if data := int64(len(bytes.TrimRight(chunk, "\x00"))); data > 0 {
+			return size - (end - n + data), nil
 		}
 		end -= n
 	}
