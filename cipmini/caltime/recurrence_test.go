@@ -208,6 +208,16 @@ func TestBounds(t *testing.T) {
 	if _, _, u := r.Bounds(); !u {
 		t.Error("too expensive COUNT rule not reported as unbounded")
 	}
+	// A COUNT that would run past year 9999 ends with the calendar: the
+	// last occurrence is in December 9999, not the first one (found by
+	// FuzzRRule: the busy index would have dropped the series after its
+	// first occurrence).
+	for _, rule := range []string{"FREQ=MONTHLY;COUNT=100000", "FREQ=HOURLY;COUNT=100000000", "FREQ=DAILY;INTERVAL=3;COUNT=99999999"} {
+		r = &Recurrence{Start: utc(2020, 1, 1, 9, 0, 0), Duration: Duration{Clock: 30 * time.Minute}, RRules: []string{rule}}
+		if _, l, u := r.Bounds(); u || l.Year() != 9999 || l.Month() != 12 {
+			t.Errorf("%s: last %v, unbounded %v; want December 9999", rule, l, u)
+		}
+	}
 }
 
 func TestBetweenConcurrent(t *testing.T) {

@@ -163,6 +163,10 @@ func (e *expansion) firstPeriod() int64 {
 		if rest := e.r.count - 1 - n0; rest > 0 {
 			target = 1 + (rest-1)/per
 		}
+		// A COUNT that runs past year 9999 ends the series with the
+		// calendar: its last occurrence is in the period holding
+		// 9999-12-31, not in a period no expansion reaches.
+		target = min(target, e.periodIndexOf(maxDay))
 	}
 	if target < 2 {
 		return 0

@@ -144,6 +144,9 @@ func (e *expansion) runSubDaily() error {
 			if rest := e.r.count - 1 - n0; rest > 0 {
 				k = 1 + (rest-1)/per
 			}
+			// As in firstPeriod: no later than the period holding
+			// the last second of year 9999.
+			k = min(k, floorDiv(floorDiv(maxCivil-1, s.unit)-s.u0, iv))
 		}
 		if k >= 2 {
 			e.count = 1 + n0 + (k-1)*per

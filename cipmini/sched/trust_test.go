@@ -243,3 +243,19 @@ func TestOwnBookingExtensionIsJudged(t *testing.T) {
 		t.Fatalf("ending early: %+v", r)
 	}
 }
+
+// A series whose COUNT runs past year 9999 keeps the room busy at every
+// occurrence the calendar holds: the busy index once took such a series to
+// end with its first occurrence (its last one was never reached), and a
+// second booking of the room a year later was accepted beside it.
+func TestSeriesPastYear9999KeepsRoomBusy(t *testing.T) {
+	e := newSchedEnv(t)
+	anon := e.client("", "")
+	ev := event("longrun@x.test", 0, stamp1, "20270301T100000Z", "20270301T110000Z", "tom@x.test", "room-1@rooms.test")
+	series := strings.Replace(ev, "DTEND:", "RRULE:FREQ=MONTHLY;COUNT=100000\r\nDTEND:", 1)
+	expect(t, "series", e.send(anon, series), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	clash := event("clash@x.test", 0, stamp1, "20280301T103000Z", "20280301T113000Z", "ann@x.test", "room-1@rooms.test")
+	if a := e.send(anon, clash); !strings.HasPrefix(a, "* DECLINED room-1@rooms.test") {
+		t.Fatalf("a booking on the series' 13th occurrence: %s", a)
+	}
+}
