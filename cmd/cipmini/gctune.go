@@ -4,7 +4,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // The collector's headroom when nothing sets GOGC.
@@ -40,10 +40,12 @@ func autoGOGC(live uint64) int {
 }
 
 // gcTuner sets GOGC to autoGOGC of the live heap after every collection.
-// It runs in the runtime's cleanup goroutine, once per cycle.
+// It runs in the runtime's cleanup goroutine, once per cycle; mu makes a
+// stop that returns final, with no afterGC still setting GOGC after it.
 type gcTuner struct {
-	stopped atomic.Bool
-	live    []metrics.Sample // read only by afterGC, one call at a time
+	mu      sync.Mutex
+	stopped bool
+	live    []metrics.Sample
 	percent int
 }
 
@@ -59,7 +61,9 @@ func startGCTuner() (stop func()) {
 	debug.SetGCPercent(autoGOGCMax)
 	t.arm()
 	return func() {
-		t.stopped.Store(true)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stopped = true
 		debug.SetGCPercent(autoGOGCMax)
 	}
 }
@@ -72,11 +76,13 @@ func (t *gcTuner) arm() {
 // afterGC sets GOGC for the live heap the collection found and arms the
 // tuner for the next one, until stopped.
 func (t *gcTuner) afterGC() {
-	if t.stopped.Load() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
 		return
 	}
 	metrics.Read(t.live)
-	if p := autoGOGC(t.live[0].Value.Uint64()); p != t.percent && !t.stopped.Load() {
+	if p := autoGOGC(t.live[0].Value.Uint64()); p != t.percent {
 		t.percent = p
 		debug.SetGCPercent(p)
 	}

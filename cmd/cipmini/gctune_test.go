@@ -79,3 +79,33 @@ func TestGCTuner(t *testing.T) {
 	}
 	runtime.KeepAlive(held)
 }
+
+// TestGCPercentOnlyReads reads GOGC while another goroutine sets it, as the
+// tuner does from the cleanup goroutine: the last value set stays. (Reading
+// by setting and putting back could put back a value the tuner had just
+// replaced, and the tuner, thinking it set, would leave it there.)
+func TestGCPercentOnlyReads(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20000 {
+			debug.SetGCPercent(60 + i%20)
+		}
+		debug.SetGCPercent(55)
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			if p := gcPercent(); p != 55 {
+				t.Fatalf("GOGC %d after %d reads, want the 55 set last", p, reads)
+			}
+			return
+		default:
+			if p := gcPercent(); p != 100 && (p < 55 || p > 79) {
+				t.Fatalf("read GOGC %d, never set", p)
+			}
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 
 	"github.com/cipmini/cipmini/boards"
 	"github.com/cipmini/cipmini/store"
@@ -82,11 +84,19 @@ func applyMemory(b *boards.Board, cfg *Config) memorySettings {
 	return m
 }
 
-// gcPercent returns the collector's target percentage in force.
+// gcPercent returns the collector's target percentage in force, read from
+// the runtime's metrics (-1 when off). Unlike setting and putting back, it
+// does not race with the tuner, which sets GOGC from the cleanup goroutine.
 func gcPercent() int {
-	p := debug.SetGCPercent(100)
-	debug.SetGCPercent(p)
-	return p
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		panic("cipmini: the Go runtime has no /gc/gogc:percent metric")
+	}
+	if p := s[0].Value.Uint64(); p <= math.MaxInt32 {
+		return int(p)
+	}
+	return -1
 }
 
 // attrs are the settings as log attributes.
