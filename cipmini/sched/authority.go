@@ -47,12 +47,19 @@ func (s *Scheduler) refuseChange(from Origin, ev *vcal.Event, old *eventRecord, 
 // retransmission reports whether ev repeats the stored version exactly: the
 // same SEQUENCE, DTSTAMP and organizer and, when the text is kept, the same
 // text. It is answered as before by anyone, and changes nothing.
+//
+// Against a cancelled event, any message of its version but a cancellation
+// is the one the cancellation followed, sent again: it is answered as the
+// cancellation was, and revives nothing (only a newer version does, as for
+// a tombstone), whoever sends it.
 func (s *Scheduler) retransmission(ev *vcal.Event, old *eventRecord, ver version, text string) bool {
 	switch {
 	case ver != versionSame || s.dir.Canonical(ev.Organizer.Address) != old.Owner:
 		return false
 	case ev.Cancelled && ev.RecurrenceID.IsZero():
 		return old.Cancelled // a cancellation repeats only a cancellation
+	case old.Cancelled:
+		return true
 	}
 	return old.textless() || text == old.ICal
 }

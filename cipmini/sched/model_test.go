@@ -25,7 +25,7 @@ type modelWorld struct {
 	rnd    *rand.Rand
 	uids   []string
 	owner  map[string]string // the organizer each UID was first stored with
-	stamp  time.Time         // DTSTAMPs only grow
+	stamp  time.Time         // DTSTAMPs only grow, but for same-version messages
 	steps  int
 	denied int // changes refused for lack of authority
 	clash  int // answers DECLINED
@@ -63,6 +63,16 @@ func (w *modelWorld) slot() (time.Time, time.Time) {
 func (w *modelWorld) nextStamp() string {
 	w.stamp = w.stamp.Add(time.Minute)
 	return w.stamp.Format(icalUTC)
+}
+
+// stampFor is, one time in four, the stored DTSTAMP of rec (a message of
+// the stored version when its SEQUENCE is the stored one too), else the
+// next DTSTAMP.
+func (w *modelWorld) stampFor(rec *eventRecord) string {
+	if rec != nil && rec.DTStamp != 0 && w.rnd.Intn(4) == 0 {
+		return time.Unix(rec.DTStamp, 0).UTC().Format(icalUTC)
+	}
+	return w.nextStamp()
 }
 
 const icalUTC = "20060102T150405Z"
@@ -128,18 +138,18 @@ func (w *modelWorld) step() {
 		if recurring {
 			rrule = "FREQ=DAILY;COUNT=3"
 		}
-		w.send(id, uid, modelText("REQUEST", uid, seq, w.nextStamp(), start, end, org, rrule, "", false))
+		w.send(id, uid, modelText("REQUEST", uid, seq, w.stampFor(rec), start, end, org, rrule, "", false))
 	case 5: // a moved (or added) occurrence
 		start, end := w.slot()
 		rid := first.AddDate(0, 0, w.rnd.Intn(3)).Format(icalUTC)
-		w.send(id, uid, modelText("REQUEST", uid, seq, w.nextStamp(), start, end, org, "", rid, false))
+		w.send(id, uid, modelText("REQUEST", uid, seq, w.stampFor(rec), start, end, org, "", rid, false))
 	case 6: // a cancellation, of the event or of one occurrence
 		start, end := w.slot()
 		rid := ""
 		if recurring && w.rnd.Intn(2) == 0 {
 			rid = first.AddDate(0, 0, w.rnd.Intn(3)).Format(icalUTC)
 		}
-		w.send(id, uid, modelText("CANCEL", uid, seq+w.rnd.Intn(2), w.nextStamp(), start, end, org, "", rid, true))
+		w.send(id, uid, modelText("CANCEL", uid, seq+w.rnd.Intn(2), w.stampFor(rec), start, end, org, "", rid, true))
 	case 7: // an answer for the room, by anyone
 		st := []string{"ACCEPTED", "DECLINED", "TENTATIVE"}[w.rnd.Intn(3)]
 		data := fmt.Sprintf("UID:%s\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n", uid, st, modelRoom)
@@ -168,10 +178,26 @@ func (w *modelWorld) step() {
 
 // send hands an event to the Scheduler and checks that a change of a
 // stored event came from its organizer.
+//
+// It also checks what a cancellation leaves: a cancellation of the whole
+// event answered "Cancelled" leaves it cancelled, and a cancelled event is
+// revived only by a newer version (iTIP's ordering, RFC 5546 2.1.5).
 func (w *modelWorld) send(id cipmini.Identity, uid, data string) {
 	before := rawEvent(w.t, w.db, uid)
+	recBefore, _ := w.sched.load(uid)
 	rep := cip(w.sched).SendEvent(context.Background(), &cipmini.Request{Identity: id, Data: []byte(data)})
 	after := rawEvent(w.t, w.db, uid)
+	if recAfter, _ := w.sched.load(uid); recAfter != nil {
+		wholeCancel := strings.Contains(data, "STATUS:CANCELLED") && !strings.Contains(data, "RECURRENCE-ID")
+		if wholeCancel && rep.Completion.OK && strings.Contains(rep.Completion.Text, "Cancelled") && !recAfter.Cancelled {
+			w.t.Fatalf("step %d: %s answered %+v, and not cancelled:\n%s", w.steps, uid, rep, data)
+		}
+		if recBefore != nil && recBefore.Cancelled && !recAfter.Cancelled &&
+			(recAfter.Sequence < recBefore.Sequence || recAfter.Sequence == recBefore.Sequence && recAfter.DTStamp <= recBefore.DTStamp) {
+			w.t.Fatalf("step %d: %s revived by a message of its cancelled version (SEQUENCE %d, DTSTAMP %d):\n%s\nanswer %+v",
+				w.steps, uid, recBefore.Sequence, recBefore.DTStamp, data, rep)
+		}
+	}
 	for _, in := range rep.Info {
 		if in.Code == cipmini.InfoDeclined {
 			w.clash++
@@ -189,7 +215,10 @@ func (w *modelWorld) send(id cipmini.Identity, uid, data string) {
 		if after != before {
 			w.t.Fatalf("step %d: %v changed %s, organized by %s:\n%s\nanswer %+v", w.steps, id, uid, w.owner[uid], data, rep)
 		}
-		if rep.Completion.OK && before != "" && !strings.Contains(rep.Completion.Text, "Stored") {
+		// OK only for a retransmission, answered as before: stored, or
+		// cancelled.
+		if rep.Completion.OK && before != "" && !strings.Contains(rep.Completion.Text, "Stored") &&
+			!strings.Contains(rep.Completion.Text, "Cancelled") {
 			w.t.Fatalf("step %d: %v answered %+v", w.steps, id, rep)
 		}
 		w.denied++

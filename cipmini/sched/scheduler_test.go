@@ -430,3 +430,44 @@ func TestSendEventBadData(t *testing.T) {
 	}
 	expect(t, "too many attendees", e.send(anon, many.String())[:7], "NO 006 ")
 }
+
+// A message of the same SEQUENCE and DTSTAMP as the cancellation that
+// followed it (a REQUEST sent again, or news of one occurrence) is answered
+// as the cancellation was and keeps the room free, before the cancelled
+// event becomes a tombstone as after; a later DTSTAMP re-invites.
+func TestSameVersionAfterCancellationRevivesNothing(t *testing.T) {
+	e := newSchedEnv(t)
+	xPeer := e.client("x.test", "x-pw")
+	anon := e.client("", "")
+	const day, next = "20270301T000000Z", "20270302T000000Z"
+	book := event("c1@x.test", 3, stamp1, "20270301T100000Z", "20270301T110000Z", "tom@x.test", "room-1@rooms.test")
+	expect(t, "booking", e.send(xPeer, book), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	expect(t, "cancel, same version", e.send(xPeer, cancelEvent("c1@x.test", 3, stamp1, "tom@x.test", "room-1@rooms.test")),
+		"* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	expect(t, "cancelled: free", e.busy(anon, "room-1@rooms.test", day, next), "")
+	before := e.db.Stats().BytesWritten
+	occurrence := strings.Replace(book, "DTSTART:", "RECURRENCE-ID:20270301T100000Z\r\nDTSTART:", 1)
+	for _, again := range []struct {
+		name string
+		c    *cipmini.Client
+		data string
+	}{
+		{"the organizer's server sends the request again", xPeer, book},
+		{"a stranger replays it", anon, book},
+		{"news of the occurrence, same version", xPeer, occurrence},
+	} {
+		expect(t, again.name, e.send(again.c, again.data), "* NOTFOUND tom@x.test\nOK 000 Cancelled")
+		expect(t, again.name+": free", e.busy(anon, "room-1@rooms.test", day, next), "")
+	}
+	if after := e.db.Stats().BytesWritten; after != before {
+		t.Fatalf("the messages the cancellation followed wrote %d bytes", after-before)
+	}
+	e.restart()
+	xPeer, anon = e.client("x.test", "x-pw"), e.client("", "")
+	expect(t, "after a restart", e.send(xPeer, book), "* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	expect(t, "after a restart: free", e.busy(anon, "room-1@rooms.test", day, next), "")
+	// A newer version from the organizer's server books the room again.
+	expect(t, "re-invited", e.send(xPeer, strings.Replace(book, stamp1, stamp2, 1)),
+		"* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	expect(t, "re-invited: busy", e.busy(anon, "room-1@rooms.test", day, next), "20270301T100000Z/20270301T110000Z BUSY")
+}

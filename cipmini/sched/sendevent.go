@@ -90,7 +90,7 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 		switch {
 		case s.dir.Canonical(ev.Organizer.Address) != old.Owner:
 			return s.refuseChange(from, ev, old, "the organizer of a stored event never changes"), nil
-		case s.retransmission(ev, old, ver, text) && (!s.mayChange(from.Identity, old) || old.textless()):
+		case s.retransmission(ev, old, ver, text) && (!s.mayChange(from.Identity, old) || old.textless() || old.Cancelled):
 			return s.answerAsBefore(ev, old), nil
 		case !s.mayChange(from.Identity, old):
 			return s.refuseChange(from, ev, old, "only the organizer or its server may change a stored event"), nil
@@ -127,7 +127,9 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 			"organizer", d.rec.Owner, "answer", "NOT-STORED", "reason", "no participant here could take it")
 		return &Delivery{Result: ResultNotStored, Reason: "no participant here could take it", Outcomes: d.info}, nil
 	}
-	if ver != versionSame || d.changed || d.rec.ICal != old.ICal {
+	// A cancellation of the same version as the stored event keeps its text
+	// and changes only Cancelled: it is news, and stored.
+	if ver != versionSame || d.changed || d.rec.ICal != old.ICal || d.rec.Cancelled != old.Cancelled {
 		keepMail(ctx, from.Identity, old, d.rec)
 		out, err := s.outgoing(from.Identity, ev, d)
 		if err == nil {
