@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -140,13 +141,21 @@ func TestHTTPHalfSentRequestsBounded(t *testing.T) {
 			t.Fatalf("held connection %d closed early", i)
 		}
 	}
+	// How and when each held connection ends, for the failure message: an
+	// early end has been seen in CI (6.2 and 8.2 s) and not reproduced.
+	var ends []string
 	for i, c := range held {
-		if !closedSoon(c, 15*time.Second) {
+		c.SetReadDeadline(time.Now().Add(15 * time.Second))
+		n, err := io.Copy(io.Discard, c)
+		ends = append(ends, fmt.Sprintf("%d: %v after %d bytes, %v", i, time.Since(start).Round(time.Millisecond), n, err))
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
 			t.Fatalf("half-sent request %d still open after %v", i, time.Since(start))
 		}
 	}
 	if el := time.Since(start); el < 9*time.Second {
-		t.Fatalf("half-sent requests closed after %v, before the header timeout", el)
+		t.Fatalf("half-sent requests closed after %v, before the header timeout:\n%s\ndaemon log:\n%s",
+			el, strings.Join(ends, "\n"), d.log)
 	}
 	if code := getAs(t, httpFrom("127.0.0.13"), "http://"+addr+"/healthz", "", ""); code != 200 {
 		t.Fatalf("healthz after the timeouts: %d", code)
