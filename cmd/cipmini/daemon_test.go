@@ -103,6 +103,7 @@ func launchDaemonEnv(env []string, config, dataDir string, extra ...string) (*da
 	}
 	args = append(args, extra...)
 	cmd := exec.Command(binary, args...)
+	dieWithTest(cmd)
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
@@ -208,6 +209,7 @@ func dialBench(d *daemonProc) (*cipmini.Client, error) {
 func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
+	dieWithTest(cmd)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -116,6 +116,7 @@ service imap-login {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-F", "-c", confPath)
+	dieWithTest(cmd)
 	out := &syncLog{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -73,6 +73,7 @@ func startRelayAnswering(t *testing.T, answer string) (string, string) {
 	_, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
 	cmd := exec.Command("/usr/bin/python3", "-c", relayPy, port, dir, answer)
+	dieWithTest(cmd)
 	stdin, _ := cmd.StdinPipe()
 	var out bytes.Buffer
 	stdout, _ := cmd.StdoutPipe()
