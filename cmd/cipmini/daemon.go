@@ -91,6 +91,12 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 			d.dbErr = fmt.Errorf("cipmini: closing the store: %w", err)
 		}
 	})
+	// Before anything can copy the store (a daily snapshot), so that every
+	// copy carries the feeds' reference key.
+	refKey, err := loadRefKey(db, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	// A collection after the store's load, so that the indexes built next
 	// fill the memory its check left instead of spans beside it; what is
 	// free once they are built goes back to the system.
@@ -107,10 +113,6 @@ func newDaemon(cfg *Config, logger *slog.Logger, listen listenFunc) (_ *daemon, 
 		startCourier(cfg, dir, db, sch, d.sec, logger),
 		startMaintenance(cfg, sch, logger),
 		startBackups(cfg, db, now, logger))
-	refKey, err := loadRefKey(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
 	d.httpd = cfg.newWeb(sch, dir, db, refKey, logger)
 	d.srv = &cipmini.Server{ServerID: cfg.ServerID, Backend: cipmini.Chain(backend.New(sch, logger), cfg.rateLimit(), d.httpd.Metrics()), Auth: backend.NewAuth(dir), Logger: logger, MaxConns: cfg.MaxConns}
 	cfg.applySecurity(d.srv, d.sec)

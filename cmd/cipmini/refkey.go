@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,29 +12,82 @@ import (
 	"github.com/cipmini/cipmini/store"
 )
 
-// refKeyFile holds, in the data directory, the key of the opaque references
-// by which the ICS feed and the panel name bookings (web.Options.RefKey):
-// kept, so that a calendar subscribed to a feed sees the same events after
-// a restart; made at the first start. Anyone who can read it can test a
-// guessed UID against a reference, so it is mode 0600 like the data.
-const refKeyFile = "web.key"
+// The key of the opaque references by which the ICS feed and the panel
+// name bookings (web.Options.RefKey). A calendar subscribed to a feed sees
+// the same events only while the key stays, so it is kept in two places:
+//
+//   - in the store, under refKeyStoreKey: backups, daily snapshots and
+//     restores carry it, and a room restored onto a new device keeps its
+//     subscribers' references;
+//   - in the data directory's refKeyFile, written atomically and fsynced
+//     before the store is told, so that a key is never lost to a crash under
+//     a sync policy that acknowledges before the disk has it.
+//
+// The store's copy wins: the file is rewritten to match it (after a restore
+// onto a device that had a key of its own). A store without one (a data
+// directory of an earlier version, or a backup made by one) takes the
+// file's. Anyone who can read either can test a guessed UID against a
+// reference, so both are mode 0600 like the data.
+const (
+	refKeyFile     = "web.key"
+	refKeyStoreKey = "webkey"
+)
 
-// loadRefKey returns the data directory's reference key, making it when
-// there is none; the store holds the directory's lock.
-func loadRefKey(dataDir string) ([]byte, error) {
+// loadRefKey returns the reference key, making it when neither the store
+// nor the data directory holds one. The store holds the directory's lock.
+func loadRefKey(db *store.DB, dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, refKeyFile)
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil && len(key) == web.RefKeySize:
-		return key, nil
-	case err == nil:
-		return nil, fmt.Errorf("cipmini: %s holds %d bytes, not %d: remove it to make a new one (feeds then name bookings anew)", path, len(key), web.RefKeySize)
-	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("cipmini: %w", err)
+	stored, err := storedRefKey(db)
+	if err != nil {
+		return nil, err
 	}
-	key = web.NewRefKey()
-	if err := store.WriteFileAtomic(path, key); err != nil {
-		return nil, fmt.Errorf("cipmini: making %s: %w", path, err)
+	file, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		file = nil
+	case err != nil:
+		return nil, fmt.Errorf("cipmini: %w", err)
+	case len(file) != web.RefKeySize && stored == nil:
+		return nil, fmt.Errorf("cipmini: %s holds %d bytes, not %d: remove it to make a new one (feeds then name bookings anew)", path, len(file), web.RefKeySize)
+	}
+	key := stored
+	if key == nil {
+		key = file
+	}
+	if key == nil {
+		key = web.NewRefKey()
+	}
+	if !bytes.Equal(file, key) {
+		if err := store.WriteFileAtomic(path, key); err != nil {
+			return nil, fmt.Errorf("cipmini: writing %s: %w", path, err)
+		}
+	}
+	if stored == nil {
+		err := db.Update(func(tx *store.Tx) error { return tx.Set(refKeyStoreKey, hex.EncodeToString(key)) })
+		if err != nil {
+			return nil, fmt.Errorf("cipmini: keeping the reference key in the store: %w", err)
+		}
+	}
+	return key, nil
+}
+
+// storedRefKey returns the store's reference key, or nil when it has none.
+func storedRefKey(db *store.DB) ([]byte, error) {
+	var text string
+	err := db.View(func(tx *store.Tx) error {
+		var err error
+		text, err = tx.Get(refKeyStoreKey)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cipmini: reading the reference key: %w", err)
+	}
+	key, err := hex.DecodeString(text)
+	if err != nil || len(key) != web.RefKeySize {
+		return nil, fmt.Errorf("cipmini: the store's reference key (%q) is not %d bytes of hex", refKeyStoreKey, web.RefKeySize)
 	}
 	return key, nil
 }

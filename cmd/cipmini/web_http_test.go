@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cipmini/cipmini/store"
 )
 
 // The .ifb answer is iCalendar a third-party parser reads, with the same
@@ -160,6 +162,13 @@ func TestFeedReferencesSurviveRestart(t *testing.T) {
 	if after := uidOf(d); after != before {
 		t.Fatalf("the reference changed across a restart: %s, then %s", before, after)
 	}
+	// A backup restored onto another device (a data directory with a key
+	// of its own) names the booking as before: the key travels in the
+	// store, and the new device's file is brought in line.
+	backup := filepath.Join(t.TempDir(), "room.bak")
+	if out, err := runCmd(t, "", "backup", "--data", data, backup); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
 	d.stop(t)
 	other := t.TempDir()
 	d = startDaemon(t, cfg, other)
@@ -167,6 +176,42 @@ func TestFeedReferencesSurviveRestart(t *testing.T) {
 	if elsewhere := uidOf(d); elsewhere == before {
 		t.Fatal("two data directories name a booking alike")
 	}
+	d.stop(t)
+	if out, err := runCmd(t, "", "restore", "--data", other, backup); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	d = startDaemon(t, cfg, other)
+	if restored := uidOf(d); restored != before {
+		t.Fatalf("the reference changed with a restore onto another device: %s, then %s", before, restored)
+	}
+	d.stop(t)
+	if a, b := readFile(t, filepath.Join(data, refKeyFile)), readFile(t, filepath.Join(other, refKeyFile)); a != b {
+		t.Fatal("the restored device's web.key differs from the key it uses")
+	}
+
+	// A data directory of an earlier version kept the key only in web.key:
+	// the store takes it from there.
+	db, err := store.Open(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *store.Tx) error { return tx.Delete(refKeyStoreKey) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	d = startDaemon(t, cfg, data)
+	if after := uidOf(d); after != before {
+		t.Fatalf("the reference changed when the store took web.key's key: %s, then %s", before, after)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // /healthz answers, and /metrics counts sessions and commands by result.
