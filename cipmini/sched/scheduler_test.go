@@ -471,3 +471,26 @@ func TestSameVersionAfterCancellationRevivesNothing(t *testing.T) {
 		"* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
 	expect(t, "re-invited: busy", e.busy(anon, "room-1@rooms.test", day, next), "20270301T100000Z/20270301T110000Z BUSY")
 }
+
+// News of one occurrence of a series cancelled as a whole, even in a newer
+// version, leaves the series cancelled, before it becomes a tombstone as
+// after; a newer version of the whole series books it again.
+func TestOccurrenceOfCancelledSeriesRevivesNothing(t *testing.T) {
+	e := newSchedEnv(t)
+	xPeer := e.client("x.test", "x-pw")
+	anon := e.client("", "")
+	const from, to = "20270301T000000Z", "20270304T000000Z"
+	series := strings.Replace(event("s1@x.test", 1, stamp1, "20270301T100000Z", "20270301T110000Z", "tom@x.test", "room-1@rooms.test"),
+		"END:VEVENT", "RRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT", 1)
+	expect(t, "series", e.send(xPeer, series), "* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	expect(t, "cancel", e.send(xPeer, cancelEvent("s1@x.test", 2, stamp1, "tom@x.test", "room-1@rooms.test")),
+		"* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	one := strings.Replace(event("s1@x.test", 3, stamp1, "20270302T120000Z", "20270302T130000Z", "tom@x.test", "room-1@rooms.test"),
+		"DTSTART:", "RECURRENCE-ID:20270302T100000Z\r\nDTSTART:", 1)
+	expect(t, "a newer occurrence", e.send(xPeer, one), "* NOTFOUND tom@x.test\nOK 000 Cancelled")
+	expect(t, "still free", e.busy(anon, "room-1@rooms.test", from, to), "")
+	expect(t, "the whole series, newer", e.send(xPeer, strings.Replace(series, "SEQUENCE:1", "SEQUENCE:4", 1)),
+		"* CONFIRMED room-1@rooms.test\n* NOTFOUND tom@x.test\nOK 000 Stored")
+	expect(t, "booked again", e.busy(anon, "room-1@rooms.test", from, to),
+		"20270301T100000Z/20270301T110000Z BUSY\n20270302T100000Z/20270302T110000Z BUSY\n20270303T100000Z/20270303T110000Z BUSY")
+}

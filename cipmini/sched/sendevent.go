@@ -94,9 +94,11 @@ func (s *Scheduler) Deliver(ctx context.Context, from Origin, ev *vcal.Event, si
 			return s.answerAsBefore(ev, old), nil
 		case !s.mayChange(from.Identity, old):
 			return s.refuseChange(from, ev, old, "only the organizer or its server may change a stored event"), nil
-		case old.textless() && !ev.RecurrenceID.IsZero() && ver != versionStale:
-			// Single occurrences of an invitation declined as a whole
-			// change nothing: it stays declined.
+		case (old.textless() || old.Cancelled) && !ev.RecurrenceID.IsZero() && ver != versionStale:
+			// Single occurrences of an invitation declined as a whole, or
+			// of an event cancelled as a whole (a tombstone or not), change
+			// nothing: it stays declined or cancelled. Only the whole
+			// event, in a newer version, books it again.
 			return s.answerAsBefore(ev, old), nil
 		}
 	}
