@@ -26,8 +26,9 @@ import (
 // The store's copy wins: the file is rewritten to match it (after a restore
 // onto a device that had a key of its own). A store without one (a data
 // directory of an earlier version, or a backup made by one) takes the
-// file's. Anyone who can read either can test a guessed UID against a
-// reference, so both are mode 0600 like the data.
+// file's. So removing web.key does not replace the key; a new key comes
+// only with a store that has none. Anyone who can read either can test a
+// guessed UID against a reference, so both are mode 0600 like the data.
 const (
 	refKeyFile     = "web.key"
 	refKeyStoreKey = "webkey"
@@ -71,7 +72,8 @@ func loadRefKey(db *store.DB, dataDir string) ([]byte, error) {
 	return key, nil
 }
 
-// storedRefKey returns the store's reference key, or nil when it has none.
+// storedRefKey returns the store's reference key, or nil when it has none
+// or holds something else under its name.
 func storedRefKey(db *store.DB) ([]byte, error) {
 	var text string
 	err := db.View(func(tx *store.Tx) error {
@@ -87,7 +89,9 @@ func storedRefKey(db *store.DB) ([]byte, error) {
 	}
 	key, err := hex.DecodeString(text)
 	if err != nil || len(key) != web.RefKeySize {
-		return nil, fmt.Errorf("cipmini: the store's reference key (%q) is not %d bytes of hex", refKeyStoreKey, web.RefKeySize)
+		// Not a key this program wrote: taken as none, and replaced by
+		// the file's (or a new one) rather than keeping the room down.
+		return nil, nil
 	}
 	return key, nil
 }

@@ -203,6 +203,21 @@ func TestFeedReferencesSurviveRestart(t *testing.T) {
 	if after := uidOf(d); after != before {
 		t.Fatalf("the reference changed when the store took web.key's key: %s, then %s", before, after)
 	}
+	d.stop(t)
+
+	// Something else under the store's name for the key is replaced by
+	// the file's key, not a reason to stay down.
+	if db, err = store.Open(data, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *store.Tx) error { return tx.Set(refKeyStoreKey, "not a key") }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	d = startDaemon(t, cfg, data)
+	if after := uidOf(d); after != before {
+		t.Fatalf("the reference changed when the store's key was replaced: %s, then %s", before, after)
+	}
 }
 
 func readFile(t *testing.T, path string) string {
