@@ -45,7 +45,7 @@ func loadRefKey(db *store.DB, dataDir string) ([]byte, error) {
 	file, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		file = nil
+		// No file: file is nil.
 	case err != nil:
 		return nil, fmt.Errorf("cipmini: %w", err)
 	case len(file) != web.RefKeySize && stored == nil:
